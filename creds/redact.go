@@ -1,0 +1,40 @@
+package creds
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// Access key ids: AKIA (user), ASIA (temporary) and the other IAM
+	// unique-id prefixes that can appear next to them.
+	keyIDPattern = regexp.MustCompile(`\b(AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA)[A-Z0-9]{12,}\b`)
+	// "SecretAccessKey": "…", aws_session_token = …, AWS_SESSION_TOKEN=… and friends.
+	secretFieldPattern = regexp.MustCompile(`(?i)("?(?:secret_?access_?key|session_?token|aws_secret_access_key|aws_session_token|access_?token|refresh_?token|client_?secret|token)"?\s*[:=]\s*"?)([^"\s,}]+)`)
+	// Any long run of base64 characters: secret keys are 40 of them and
+	// session tokens hundreds.
+	longTokenPattern = regexp.MustCompile(`[A-Za-z0-9/+=]{40,}`)
+)
+
+// Redacted is what Redact puts where a secret was.
+const Redacted = "[REDACTED]"
+
+// Redact returns s with every credential-like value hidden: the given
+// known secrets, access key ids (masked as by MaskKeyID), the values of
+// secret-looking keys, and any long base64 run. Use it on every piece of
+// command output that may reach a message, a log or an error.
+func Redact(s string, known ...string) string {
+	for _, k := range known {
+		if len(k) >= 8 {
+			s = strings.ReplaceAll(s, k, Redacted)
+		}
+	}
+	s = secretFieldPattern.ReplaceAllString(s, "${1}"+Redacted)
+	s = longTokenPattern.ReplaceAllStringFunc(s, func(m string) string {
+		if m == Redacted {
+			return m
+		}
+		return Redacted
+	})
+	return keyIDPattern.ReplaceAllStringFunc(s, MaskKeyID)
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/awsfresh/awsfresh/creds"
+)
+
+// cacheVersion changes when the file layout does; other versions are
+// ignored like corrupt files.
+const cacheVersion = 1
+
+// record is one profile's cache file: the last good credentials and the
+// state of the login cooldown. Both are rewritten together, atomically.
+type record struct {
+	Version   int    `json:"version"`
+	Profile   string `json:"profile"`
+	SourceKey string `json:"source"`
+
+	Credentials *cachedCreds `json:"credentials,omitempty"`
+	Cooldown    *cooldown    `json:"cooldown,omitempty"`
+}
+
+type cachedCreds struct {
+	AccessKeyID     string     `json:"accessKeyId"`
+	SecretAccessKey string     `json:"secretAccessKey"`
+	SessionToken    string     `json:"sessionToken,omitempty"`
+	Expiration      *time.Time `json:"expiration,omitempty"`
+	ObtainedAt      time.Time  `json:"obtainedAt"`
+	// VerifiedAt is when STS last accepted these credentials; nil when
+	// never checked (their expiry was known).
+	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
+	Identity   string     `json:"identity,omitempty"`
+}
+
+func (c *cachedCreds) value() creds.Credentials {
+	v := creds.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	if c.Expiration != nil {
+		v.Expiration = *c.Expiration
+	}
+	return v
+}
+
+func newCachedCreds(v creds.Credentials, now time.Time) *cachedCreds {
+	c := &cachedCreds{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken, ObtainedAt: now}
+	if v.HasExpiration() {
+		exp := v.Expiration
+		c.Expiration = &exp
+	}
+	return c
+}
+
+// cache reads and writes records under one directory.
+type cache struct {
+	dir string // "" disables the cache
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// path names the file for a profile and source: readable, and unique even
+// for profiles whose names differ only in characters we replace.
+func (c *cache) path(profile, sourceKey, ext string) string {
+	sum := sha256.Sum256([]byte(profile + "\x00" + sourceKey))
+	name := unsafeName.ReplaceAllString(profile, "_")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return filepath.Join(c.dir, name+"-"+hex.EncodeToString(sum[:6])+ext)
+}
+
+// lockPath is per profile, not per source: two sources of one profile
+// (different settings) must still not refresh at once.
+func (c *cache) lockPath(profile string) string {
+	sum := sha256.Sum256([]byte(profile))
+	name := unsafeName.ReplaceAllString(profile, "_")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return filepath.Join(c.dir, name+"-"+hex.EncodeToString(sum[:6])+".lock")
+}
+
+// load returns the record, or an empty one when the file is missing,
+// unreadable, corrupt or from another version: a cache is never trusted
+// more than a fresh retrieval.
+func (c *cache) load(profile, sourceKey string) (record, error) {
+	empty := record{Version: cacheVersion, Profile: profile, SourceKey: sourceKey}
+	if c.dir == "" {
+		return empty, nil
+	}
+	data, err := os.ReadFile(c.path(profile, sourceKey, ".json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		return empty, err
+	}
+	var r record
+	if json.Unmarshal(data, &r) != nil || r.Version != cacheVersion || r.Profile != profile || r.SourceKey != sourceKey {
+		return empty, errCorruptCache
+	}
+	if r.Credentials != nil && (r.Credentials.AccessKeyID == "" || r.Credentials.SecretAccessKey == "") {
+		r.Credentials = nil
+	}
+	return r, nil
+}
+
+var errCorruptCache = errors.New("cache file is corrupt; ignoring it")
+
+// store replaces the record atomically: a reader, or a process killed in
+// the middle, sees either the old or the new complete file.
+func (c *cache) store(r record) error {
+	if c.dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	final := c.path(r.Profile, r.SourceKey, ".json")
+	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return fmt.Errorf("replace cache file: %w", err)
+	}
+	return nil
+}
+
+// DefaultCacheDir is where the engine keeps its cache: awsfresh under the
+// user cache directory (~/.cache/awsfresh, ~/Library/Caches/awsfresh),
+// or $AWSFRESH_CACHE_DIR when set.
+func DefaultCacheDir() (string, error) {
+	if d := os.Getenv("AWSFRESH_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "awsfresh"), nil
+}

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/awsfresh/awsfresh/creds"
+)
+
+// Kind is the cause of an AWS error, as far as it decides what to do.
+type Kind int
+
+// The kinds of error Classify tells apart.
+const (
+	KindUnknown      Kind = iota
+	KindLoginExpired      // credentials or SSO session expired or rejected: a refresh helps
+	KindClockSkew         // the request's time is off: fix the clock, not the login
+	KindAccessDenied      // the credentials are valid but lack a permission
+	KindNetwork           // AWS could not be reached: says nothing about the credentials
+	KindNoCredentials     // nothing configured or cached yet: a login may create them
+)
+
+func (k Kind) String() string {
+	return [...]string{"unknown", "login expired", "clock skew", "access denied", "network", "no credentials"}[k]
+}
+
+// Advice is a sentence a person can act on.
+func (k Kind) Advice(identity string) string {
+	switch k {
+	case KindLoginExpired:
+		return "the AWS login has expired; a refresh is needed"
+	case KindClockSkew:
+		return "AWS rejected the request time; check the system clock (refreshing will not help)"
+	case KindAccessDenied:
+		who := ""
+		if identity != "" {
+			who = " (" + identity + ")"
+		}
+		return "credentials are valid" + who + "; this is a permissions problem, refreshing will not help"
+	case KindNetwork:
+		return "could not reach AWS; check the network or proxy (the credentials were not judged expired)"
+	case KindNoCredentials:
+		return "no credentials are configured or cached for this profile"
+	}
+	return "AWS request failed"
+}
+
+// Rejected reports whether AWS refused the credentials themselves: a
+// refresh may help.
+func (k Kind) Rejected() bool { return k == KindLoginExpired || k == KindNoCredentials }
+
+var loginExpiredCodes = map[string]bool{
+	"ExpiredToken":                true, // STS
+	"ExpiredTokenException":       true, // JSON services, Bedrock
+	"InvalidClientTokenId":        true, // STS: unknown or revoked key
+	"UnrecognizedClientException": true, // JSON services: unknown key or token
+	"UnauthorizedException":       true, // SSO portal: access token expired or revoked
+	"InvalidGrantException":       true, // SSO OIDC: refresh token expired
+}
+
+var clockCodes = map[string]bool{
+	"RequestExpired":        true,
+	"RequestTimeTooSkewed":  true,
+	"RequestInTheFuture":    true,
+}
+
+// Classify tells what kind of failure err is.
+func Classify(err error) Kind {
+	if err == nil {
+		return KindUnknown
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code, msg := api.ErrorCode(), api.ErrorMessage()
+		switch {
+		case strings.Contains(msg, "Signature expired") || clockCodes[code]:
+			return KindClockSkew
+		case loginExpiredCodes[code]:
+			return KindLoginExpired
+		case strings.HasPrefix(code, "AccessDenied"):
+			return KindAccessDenied
+		}
+	}
+	var tokErr *ssocreds.InvalidTokenError
+	if errors.As(err, &tokErr) {
+		return KindLoginExpired
+	}
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		return KindNoCredentials
+	}
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) && (respErr.HTTPStatusCode() == 401) {
+		return KindLoginExpired
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if errors.As(err, &opErr) || errors.As(err, &dnsErr) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return KindNetwork
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return KindNetwork
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "failed to refresh cached credentials, no EC2 IMDS role found"),
+		strings.Contains(msg, "failed to retrieve credentials"),
+		strings.Contains(msg, "no credentials configured"),
+		strings.Contains(msg, "SSO session has expired"),
+		strings.Contains(msg, "the SSO session has expired or is invalid"),
+		strings.Contains(msg, "cached SSO token"),
+		strings.Contains(msg, "read cached SSO token"):
+		return KindNoCredentials
+	}
+	return KindUnknown
+}
+
+// summary is a short, redacted description of err for the cooldown record.
+func summary(err error) string {
+	s := creds.Redact(err.Error())
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

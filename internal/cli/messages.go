@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/settings"
+	"github.com/awsfresh/awsfresh/source"
+)
+
+// Exit codes (SPEC, Errors and exit codes).
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitTimeout     = 124
+	exitInterrupted = 130
+)
+
+const (
+	msgInterrupted  = "AWS authentication refresh interrupted."
+	msgCheckCreds   = "Please check your AWS credentials and try again."
+	msgTokenExpired = "Security token expired. Please refresh your AWS credentials."
+)
+
+// describe turns any error into the SPEC's message and exit code. The
+// first line is stable: scripts and tests match it.
+func describe(err error) *exitError {
+	var (
+		usage     usageError
+		loginErr  *engine.LoginError
+		still     *engine.StillInvalidError
+		cool      *engine.CooldownError
+		diag      *engine.DiagnosedError
+		cmdErr    *source.CommandError
+		untrusted *settings.UntrustedError
+	)
+	switch {
+	case errors.As(err, &usage):
+		return &exitError{code: exitUsage, lines: []string{"Error: " + usage.Error(), "Run 'awsfresh --help' for usage."}}
+	case errors.Is(err, runcmd.ErrInterrupted), errors.Is(err, context.Canceled):
+		return &exitError{code: exitInterrupted, lines: []string{msgInterrupted}}
+	case errors.As(err, &loginErr):
+		return describeRun("AWS authentication refresh", loginErr.Command, loginErr.Err, loginErr.StderrTail,
+			engine.Classify(loginErr.LastCause) == engine.KindLoginExpired)
+	case errors.As(err, &still):
+		return &exitError{code: exitFailed, lines: []string{
+			fmt.Sprintf("Error: AWS authentication refresh finished, but the credentials for profile %q are still not valid.", still.Profile),
+			"Reason: " + creds.Redact(still.Err.Error()),
+			"awsfresh will not run the login command again on its own for a while; fix the login command or the profile, then run 'awsfresh refresh --force'.",
+		}}
+	case errors.As(err, &cool):
+		lines := []string{fmt.Sprintf("Error: AWS authentication refresh failed %s ago; not retrying for another %s (use --force to retry now).",
+			humanDuration(max(cool.Ago(), time.Second)), humanDuration(max(cool.Left(), time.Second)))}
+		if cool.LastError != "" {
+			lines = append(lines, "Last failure: "+cool.LastError)
+		}
+		return &exitError{code: exitFailed, lines: lines}
+	case errors.As(err, &diag):
+		return &exitError{code: exitFailed, lines: []string{"Error: " + upperFirst(diag.Kind.Advice(diag.Identity)) + ".", "AWS said: " + creds.Redact(diag.Err.Error())}}
+	case errors.As(err, &cmdErr):
+		var pe *creds.ParseError
+		if errors.As(cmdErr.Err, &pe) || errors.Is(cmdErr.Err, creds.ErrEmptyOutput) {
+			return &exitError{code: exitFailed, lines: []string{
+				fmt.Sprintf("Error: AWS credential export failed: %s printed no usable credentials: %v.", cmdErr.Command, cmdErr.Err),
+				"The output was not shown because it may contain secrets.",
+			}}
+		}
+		return describeRun("AWS credential export", cmdErr.Command, cmdErr.Err, cmdErr.StderrTail, false)
+	case errors.Is(err, engine.ErrNoLoginCommand):
+		return &exitError{code: exitUsage, lines: []string{
+			"Error: " + creds.Redact(err.Error()) + ".",
+			"Configure a login command: pass --command, set AWSFRESH_REFRESH_COMMAND, or set awsAuthRefresh in ~/.claude/settings.json (for example \"aws sso login --profile NAME\").",
+		}}
+	case errors.Is(err, engine.ErrNested):
+		return &exitError{code: exitUsage, lines: []string{"Error: " + creds.Redact(err.Error()) + "."}}
+	case errors.As(err, &untrusted):
+		return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
+	}
+	kind := engine.Classify(err)
+	lines := []string{"Error: " + creds.Redact(err.Error())}
+	if kind != engine.KindUnknown {
+		lines = append(lines, upperFirst(kind.Advice(""))+".")
+	}
+	return &exitError{code: exitFailed, lines: lines}
+}
+
+// describeRun words a failure of a command awsfresh ran.
+func describeRun(what, command string, err error, tail string, tokenExpired bool) *exitError {
+	var (
+		timeout *runcmd.TimeoutError
+		exit    *runcmd.ExitError
+		sig     *runcmd.SignalError
+	)
+	var first string
+	code := exitFailed
+	switch {
+	case errors.As(err, &timeout) || errors.Is(err, runcmd.ErrTimeout):
+		d := time.Duration(0)
+		if timeout != nil {
+			d = timeout.Timeout
+		}
+		lines := []string{
+			fmt.Sprintf("Error: %s timed out after %s.", what, humanDuration(d)),
+			msgCheckCreds,
+			"To log in by hand, run: " + command,
+		}
+		if tokenExpired {
+			lines = append(lines, msgTokenExpired)
+		}
+		return &exitError{code: exitTimeout, lines: lines}
+	case errors.Is(err, runcmd.ErrInterrupted):
+		return &exitError{code: exitInterrupted, lines: []string{msgInterrupted}}
+	case errors.Is(err, runcmd.ErrNotFound):
+		first = fmt.Sprintf("Error: %s failed: %s: command not found.", what, command)
+	case errors.Is(err, runcmd.ErrNotExecutable):
+		first = fmt.Sprintf("Error: %s failed: %s: permission denied (not executable).", what, command)
+	case errors.As(err, &exit):
+		first = fmt.Sprintf("Error: %s failed: %s exited with status %d.", what, command, exit.Code)
+	case errors.As(err, &sig):
+		first = fmt.Sprintf("Error: %s failed: %s was killed by signal %v.", what, command, sig.Signal)
+	case errors.Is(err, runcmd.ErrOutputTooLarge):
+		first = fmt.Sprintf("Error: %s failed: %s printed more output than awsfresh accepts; it was stopped.", what, command)
+	default:
+		first = fmt.Sprintf("Error: %s failed: %s: %v.", what, command, err)
+	}
+	lines := []string{first}
+	if t := strings.TrimRight(tail, "\n"); t != "" {
+		lines = append(lines, indentTail(t)...)
+	}
+	return &exitError{code: code, lines: lines}
+}
+
+// indentTail keeps the last lines of a command's output, indented.
+func indentTail(t string) []string {
+	ls := strings.Split(t, "\n")
+	if len(ls) > 20 {
+		ls = ls[len(ls)-20:]
+	}
+	for i, l := range ls {
+		ls[i] = "  " + l
+	}
+	return ls
+}
+
+// humanDuration writes a duration as a person would: "3 minutes",
+// "90 seconds", "2 minutes 30 seconds", "1 hour 5 minutes".
+func humanDuration(d time.Duration) string {
+	if d < time.Second {
+		if d <= 0 {
+			return "0 seconds"
+		}
+		return plural(int(d/time.Millisecond), "millisecond")
+	}
+	d = d.Round(time.Second)
+	h, m, s := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case h > 0 && m > 0:
+		return plural(h, "hour") + " " + plural(m, "minute")
+	case h > 0:
+		return plural(h, "hour")
+	case s == 0:
+		return plural(m, "minute")
+	case m < 2:
+		return plural(m*60+s, "second")
+	}
+	return plural(m, "minute") + " " + plural(s, "second")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

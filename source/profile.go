@@ -1,0 +1,124 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+)
+
+// Profile describes a shared config profile, as far as awsfresh needs to
+// know it: how credentials come and where its SSO session is cached.
+type Profile struct {
+	Name   string
+	Exists bool // the profile is defined in the shared config or credentials file
+	Region string
+	// SSOCacheKey is the sso-session name, or the legacy sso_start_url, of
+	// the profile or of the profile its role is assumed from; "" when the
+	// profile does not use IAM Identity Center.
+	SSOCacheKey string
+	SSOStartURL string
+	RoleARN     string
+	// CredentialProcess is the profile's credential_process, if any.
+	CredentialProcess string
+	StaticKeys        bool // aws_access_key_id in the files
+}
+
+// IsSSO reports whether the profile gets its credentials through IAM
+// Identity Center, directly or as the source of an assumed role.
+func (p Profile) IsSSO() bool { return p.SSOCacheKey != "" }
+
+// LoadProfile reads a profile from the shared config files. A profile that
+// is not defined is not an error: Exists is false.
+func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOptions) error) (Profile, error) {
+	p := Profile{Name: name}
+	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+		var lo config.LoadOptions
+		for _, fn := range opts {
+			_ = fn(&lo)
+		}
+		if lo.SharedConfigFiles != nil {
+			o.ConfigFiles = lo.SharedConfigFiles
+		}
+		if lo.SharedCredentialsFiles != nil {
+			o.CredentialsFiles = lo.SharedCredentialsFiles
+		}
+	})
+	var notExist config.SharedConfigProfileNotExistError
+	if errors.As(err, &notExist) {
+		return p, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("profile %q: %w", name, err)
+	}
+	p.Exists = true
+	p.Region = sc.Region
+	p.RoleARN = sc.RoleARN
+	p.CredentialProcess = sc.CredentialProcess
+	p.StaticKeys = sc.Credentials.HasKeys()
+	// Follow source_profile links to find an SSO session underneath.
+	for cur, depth := &sc, 0; cur != nil && depth < 10; cur, depth = cur.Source, depth+1 {
+		switch {
+		case cur.SSOSession != nil:
+			p.SSOCacheKey, p.SSOStartURL = cur.SSOSession.Name, cur.SSOSession.SSOStartURL
+		case cur.SSOSessionName != "":
+			p.SSOCacheKey, p.SSOStartURL = cur.SSOSessionName, cur.SSOStartURL
+		case cur.SSOStartURL != "":
+			p.SSOCacheKey, p.SSOStartURL = cur.SSOStartURL, cur.SSOStartURL
+		default:
+			continue
+		}
+		break
+	}
+	return p, nil
+}
+
+// SSOSession is what the SSO token cache says about a profile's session.
+type SSOSession struct {
+	CacheFile string
+	ExpiresAt time.Time // when the access token expires
+	// Refreshable is true when the cache holds a refresh token, so the SDK
+	// can renew the access token without a login.
+	Refreshable bool
+	// RegistrationExpiresAt is when the client registration, and with it
+	// any refresh, ends; zero when unknown.
+	RegistrationExpiresAt time.Time
+}
+
+// LoadSSOSession reads the profile's SSO token cache file, written by `aws
+// sso login`. It returns an error wrapping os.ErrNotExist when there is no
+// cached token.
+func LoadSSOSession(p Profile) (SSOSession, error) {
+	if !p.IsSSO() {
+		return SSOSession{}, fmt.Errorf("profile %q does not use IAM Identity Center", p.Name)
+	}
+	path, err := ssocreds.StandardCachedTokenFilepath(p.SSOCacheKey)
+	if err != nil {
+		return SSOSession{}, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return SSOSession{}, err
+	}
+	var tok struct {
+		ExpiresAt             string `json:"expiresAt"`
+		RefreshToken          string `json:"refreshToken"`
+		RegistrationExpiresAt string `json:"registrationExpiresAt"`
+	}
+	if err := json.Unmarshal(data, &tok); err != nil {
+		return SSOSession{}, fmt.Errorf("SSO token cache %s is not valid JSON", path)
+	}
+	s := SSOSession{CacheFile: path, Refreshable: tok.RefreshToken != ""}
+	if s.ExpiresAt, err = time.Parse(time.RFC3339, tok.ExpiresAt); err != nil {
+		return SSOSession{}, fmt.Errorf("SSO token cache %s: bad expiresAt", path)
+	}
+	if tok.RegistrationExpiresAt != "" {
+		s.RegistrationExpiresAt, _ = time.Parse(time.RFC3339, tok.RegistrationExpiresAt)
+	}
+	return s, nil
+}

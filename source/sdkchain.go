@@ -1,0 +1,72 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/awsfresh/awsfresh/creds"
+)
+
+// SDKChain is a Source backed by the AWS SDK for Go v2's default
+// credential chain for one profile of the shared config files. It renews
+// silently what the SDK can renew: role credentials from a still-valid SSO
+// session, SSO tokens through their refresh token, assume-role,
+// credential_process.
+type SDKChain struct {
+	// Profile is the shared config profile; always selected explicitly, so
+	// static key variables in the environment do not shadow it.
+	Profile string
+	// LoadOptions are extra options for config.LoadDefaultConfig.
+	LoadOptions []func(*config.LoadOptions) error
+
+	mu     sync.Mutex
+	region string
+}
+
+// Retrieve loads the profile afresh (so files rewritten by another tool are
+// seen) and retrieves credentials through the SDK.
+func (s *SDKChain) Retrieve(ctx context.Context) (creds.Credentials, error) {
+	cfg, err := s.load(ctx)
+	if err != nil {
+		return creds.Credentials{}, err
+	}
+	if cfg.Credentials == nil {
+		return creds.Credentials{}, fmt.Errorf("profile %q: no credentials configured", s.Profile)
+	}
+	v, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return creds.Credentials{}, fmt.Errorf("profile %q: %w", s.Profile, err)
+	}
+	return creds.FromAWS(v), nil
+}
+
+func (s *SDKChain) load(ctx context.Context) (aws.Config, error) {
+	opts := append([]func(*config.LoadOptions) error{config.WithSharedConfigProfile(s.Profile)}, s.LoadOptions...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("profile %q: %w", s.Profile, err)
+	}
+	s.mu.Lock()
+	s.region = cfg.Region
+	s.mu.Unlock()
+	return cfg, nil
+}
+
+// Describe implements Source.
+func (s *SDKChain) Describe() string {
+	return fmt.Sprintf("AWS SDK credential chain for profile %q", s.Profile)
+}
+
+// Key implements Source.
+func (s *SDKChain) Key() string { return "sdk:" + s.Profile }
+
+// Region implements Source: the profile's region once Retrieve has run.
+func (s *SDKChain) Region() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.region
+}
