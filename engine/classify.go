@@ -19,12 +19,12 @@ type Kind int
 
 // The kinds of error Classify tells apart.
 const (
-	KindUnknown      Kind = iota
-	KindLoginExpired      // credentials or SSO session expired or rejected: a refresh helps
-	KindClockSkew         // the request's time is off: fix the clock, not the login
-	KindAccessDenied      // the credentials are valid but lack a permission
-	KindNetwork           // AWS could not be reached: says nothing about the credentials
-	KindNoCredentials     // nothing configured or cached yet: a login may create them
+	KindUnknown       Kind = iota
+	KindLoginExpired       // credentials or SSO session expired or rejected: a refresh helps
+	KindClockSkew          // the request's time is off: fix the clock, not the login
+	KindAccessDenied       // the credentials are valid but lack a permission
+	KindNetwork            // AWS could not be reached: says nothing about the credentials
+	KindNoCredentials      // nothing configured or cached yet: a login may create them
 )
 
 func (k Kind) String() string {
@@ -66,9 +66,9 @@ var loginExpiredCodes = map[string]bool{
 }
 
 var clockCodes = map[string]bool{
-	"RequestExpired":        true,
-	"RequestTimeTooSkewed":  true,
-	"RequestInTheFuture":    true,
+	"RequestExpired":       true,
+	"RequestTimeTooSkewed": true,
+	"RequestInTheFuture":   true,
 }
 
 // Classify tells what kind of failure err is.

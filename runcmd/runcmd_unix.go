@@ -56,11 +56,11 @@ func newGroup(cmd *exec.Cmd, o *Options, shell string) *group {
 		attr.Setsid = true
 	} else {
 		attr.Setpgid = true
-		if fd, ok := foregroundTerminal(); ok {
+		if fd, pgrp, ok := foregroundTerminal(); ok {
 			attr.Foreground = true
 			attr.Ctty = fd
 			g.tty = fd
-			g.ownPgrp = unix.Getpgrp()
+			g.ownPgrp = pgrp
 			g.ttyState, _ = term.GetState(fd)
 		}
 	}
@@ -68,18 +68,22 @@ func newGroup(cmd *exec.Cmd, o *Options, shell string) *group {
 	return g
 }
 
-// foregroundTerminal returns os.Stdin's descriptor when it is a terminal and
-// our process group is its foreground group.
-func foregroundTerminal() (int, bool) {
-	fd := int(os.Stdin.Fd())
+// foregroundTerminal returns os.Stdin's descriptor and our process group
+// when stdin is a terminal and our process group is its foreground group.
+func foregroundTerminal() (fd, pgrp int, ok bool) {
+	fd = int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return -1, false
+		return -1, 0, false
+	}
+	pgrp, err := unix.Getpgid(0)
+	if err != nil {
+		return -1, 0, false
 	}
 	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	if err != nil || fg != unix.Getpgrp() {
-		return -1, false
+	if err != nil || fg != pgrp {
+		return -1, 0, false
 	}
-	return fd, true
+	return fd, pgrp, true
 }
 
 func (g *group) started(p *os.Process) { g.pgid = p.Pid }

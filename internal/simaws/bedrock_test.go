@@ -164,11 +164,12 @@ func TestCounts(t *testing.T) {
 func TestCloseCutsDelayedConverse(t *testing.T) {
 	s, _, _ := startSim(t, simaws.Options{ConverseDelay: time.Minute})
 	key, secret := s.CreateUser("nora")
+	client := bedrockruntime.NewFromConfig(staticConfig(t, key, secret, ""))
 	errc := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		_, err := bedrockruntime.NewFromConfig(staticConfig(t, key, secret, "")).Converse(ctx, &bedrockruntime.ConverseInput{
+		_, err := client.Converse(ctx, &bedrockruntime.ConverseInput{
 			ModelId:  aws.String(modelID),
 			Messages: []brtypes.Message{{Role: brtypes.ConversationRoleUser, Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "hi"}}}},
 		})
