@@ -13,7 +13,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	switch {
 	case t.max <= 0:
 	case n >= t.max:
-		t.buf = append(t.buf[:0], p[n-t.max:]...)
+		t.buf = appendBounded(t.buf[:0], p[n-t.max:], 2*int64(t.max))
 	default:
 		if len(t.buf)+n > 2*t.max {
 			// Slide: keep the newest max-n bytes, then append p.
@@ -21,13 +21,16 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 			copy(t.buf, t.buf[len(t.buf)-keep:])
 			t.buf = t.buf[:keep]
 		}
-		t.buf = append(t.buf, p...)
+		t.buf = appendBounded(t.buf, p, 2*int64(t.max))
 	}
 	return n, nil
 }
 
 // Bytes returns a copy of the last (at most max) bytes written, or nil.
 func (t *tailBuffer) Bytes() []byte {
+	if t.max <= 0 {
+		return nil
+	}
 	b := t.buf
 	if len(b) > t.max {
 		b = b[len(b)-t.max:]

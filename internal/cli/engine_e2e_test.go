@@ -18,6 +18,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 const (
@@ -34,6 +35,7 @@ type simSandbox struct {
 
 func newSimSandbox(t *testing.T, opts simaws.Options) *simSandbox {
 	t.Helper()
+	testtools.Require(t, "curl") // the simulation's login command
 	s := newSandbox(t)
 	sim := simaws.New(opts)
 	if err := sim.Start(); err != nil {

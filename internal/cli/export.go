@@ -53,14 +53,25 @@ awsCredentialExport object), env (shell export lines).`,
 			if err != nil {
 				return err
 			}
+			if f == creds.FormatClaude && !res.Credentials.Temporary() {
+				// Claude Code refuses long-term keys: exchange them for
+				// temporary ones, cached under a source of their own.
+				r.needSessionToken = true
+				if eng, err = a.newEngine(r, a.printEvent); err != nil {
+					return err
+				}
+				if res, err = eng.Credentials(ctx); err != nil {
+					return err
+				}
+			}
 			for _, w := range res.Warnings {
 				a.warnf("%s", w)
 			}
 			out, err := creds.Render(res.Credentials, f)
 			if errors.Is(err, creds.ErrNoSessionToken) {
 				return &exitError{code: exitFailed, lines: []string{
-					"Error: the profile's credentials are long-term keys without a session token, and Claude Code rejects those.",
-					"Use --format process, or a profile with temporary credentials (SSO or a role).",
+					"Error: the credentials are long-term keys without a session token, and Claude Code rejects those.",
+					"Use a profile with temporary credentials (SSO or a role), or --format process.",
 				}}
 			}
 			if err != nil {

@@ -47,7 +47,9 @@ type resolved struct {
 	skipped     []string // self-invocations left out, for --debug and status
 	childEnv    []string // environment of the commands awsfresh runs
 	nested      bool
-	sdkOptions  []func(*config.LoadOptions) error
+	// needSessionToken: the consumer refuses long-term keys (Claude Code).
+	needSessionToken bool
+	sdkOptions       []func(*config.LoadOptions) error
 }
 
 // resolveOptions says which commands this invocation may need.
@@ -220,6 +222,9 @@ func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func
 		src = &source.Command{Command: r.export.line, Env: r.childEnv, Timeout: r.timeout, RegionName: r.profileInfo.Region}
 	} else {
 		src = &source.SDKChain{Profile: r.profile, LoadOptions: r.sdkOptions}
+	}
+	if r.needSessionToken {
+		src = &source.SessionToken{Base: src}
 	}
 	opts := engine.Options{
 		Profile: r.profile,

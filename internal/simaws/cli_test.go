@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 const awsCLI = "/usr/bin/aws"
@@ -45,9 +46,7 @@ func runCLI(t *testing.T, s *simaws.Server, home, key, secret string, args ...st
 // TestAWSCLI proves that a non-Go client (botocore's signer and parsers)
 // accepts the wire format.
 func TestAWSCLI(t *testing.T) {
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("!!! SKIPPING: the AWS CLI is not installed at %s (%v); the wire format is NOT checked against a non-Go client", awsCLI, err)
-	}
+	testtools.Require(t, awsCLI)
 	s, home, _ := startSim(t, simaws.Options{})
 	key, secret := s.CreateUser("cli-user")
 
