@@ -14,6 +14,10 @@ type Credentials struct {
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
+	// IssuedAt is when AWS issued them, when the source knows (it minted
+	// them just now); zero otherwise. Expiration-IssuedAt is their full
+	// lifetime, which scales the refresh windows of short-lived ones.
+	IssuedAt time.Time
 }
 
 // HasExpiration reports whether the expiry is known.

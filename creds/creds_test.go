@@ -22,13 +22,13 @@ func TestParseFormats(t *testing.T) {
 		want  Credentials
 	}{
 		{"process", `{"Version":1,"AccessKeyId":"` + testKeyID + `","SecretAccessKey":"` + testSecret + `","SessionToken":"` + testToken + `","Expiration":"2026-11-27T14:00:00Z"}`,
-			Credentials{testKeyID, testSecret, testToken, exp}},
+			Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken, Expiration: exp}},
 		{"process long-term", `{"Version":1,"AccessKeyId":"AKIAEXAMPLE123456789","SecretAccessKey":"` + testSecret + `"}`,
 			Credentials{AccessKeyID: "AKIAEXAMPLE123456789", SecretAccessKey: testSecret}},
 		{"claude", `{"Credentials":{"AccessKeyId":"` + testKeyID + `","SecretAccessKey":"` + testSecret + `","SessionToken":"` + testToken + `"}}`,
 			Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken}},
 		{"sts assume-role", `{"Credentials":{"AccessKeyId":"` + testKeyID + `","SecretAccessKey":"` + testSecret + `","SessionToken":"` + testToken + `","Expiration":"2026-11-27T14:00:00+00:00"},"AssumedRoleUser":{"Arn":"arn:aws:sts::1:assumed-role/r/s"}}`,
-			Credentials{testKeyID, testSecret, testToken, exp}},
+			Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken, Expiration: exp}},
 		{"fractional and offset", `{"Version":1,"AccessKeyId":"` + testKeyID + `","SecretAccessKey":"` + testSecret + `","Expiration":"2026-11-27T15:00:00.000+01:00"}`,
 			Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret, Expiration: exp}},
 		{"surrounding space and unknown fields", "\n  {\"Version\":1,\"Extra\":[1,2],\"AccessKeyId\":\"" + testKeyID + "\",\"SecretAccessKey\":\"" + testSecret + "\"}\n\n",
@@ -91,7 +91,7 @@ func TestParseErrorsNameKeyNeverValue(t *testing.T) {
 func TestRenderRoundTrip(t *testing.T) {
 	exp := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
 	for _, c := range []Credentials{
-		{testKeyID, testSecret, testToken, exp},
+	c := Credentials{AccessKeyID: testKeyID, SecretAccessKey: "it's/a+secret", SessionToken: testToken, Expiration: time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)}
 		{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken},
 		{AccessKeyID: "AKIAEXAMPLE123456789", SecretAccessKey: testSecret},
 	} {
@@ -118,7 +118,7 @@ func TestRenderRoundTrip(t *testing.T) {
 }
 
 func TestRenderEnv(t *testing.T) {
-	c := Credentials{testKeyID, "it's/a+secret", testToken, time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)}
+	c := Credentials{AccessKeyID: testKeyID, SecretAccessKey: "it's/a+secret", SessionToken: testToken, Expiration: time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)}
 	out, err := Render(c, FormatEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestRenderEnv(t *testing.T) {
 }
 
 func TestStringNeverShowsSecrets(t *testing.T) {
-	c := Credentials{testKeyID, testSecret, testToken, time.Now()}
+	c := Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken, Expiration: time.Now()}
 	for _, s := range []string{c.String(), fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), fmt.Sprintf("%v", []Credentials{c})} {
 		for _, secret := range []string{testKeyID, testSecret, testToken} {
 			if strings.Contains(s, secret) {

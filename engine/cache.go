@@ -34,6 +34,7 @@ type cachedCreds struct {
 	SecretAccessKey string     `json:"secretAccessKey"`
 	SessionToken    string     `json:"sessionToken,omitempty"`
 	Expiration      *time.Time `json:"expiration,omitempty"`
+	IssuedAt        *time.Time `json:"issuedAt,omitempty"`
 	ObtainedAt      time.Time  `json:"obtainedAt"`
 	// VerifiedAt is when STS last accepted these credentials; nil when
 	// never checked (their expiry was known).
@@ -46,6 +47,9 @@ func (c *cachedCreds) value() creds.Credentials {
 	if c.Expiration != nil {
 		v.Expiration = *c.Expiration
 	}
+	if c.IssuedAt != nil {
+		v.IssuedAt = *c.IssuedAt
+	}
 	return v
 }
 
@@ -55,7 +59,27 @@ func newCachedCreds(v creds.Credentials, now time.Time) *cachedCreds {
 		exp := v.Expiration
 		c.Expiration = &exp
 	}
+	if !v.IssuedAt.IsZero() {
+		at := v.IssuedAt
+		c.IssuedAt = &at
+	}
 	return c
+}
+
+// window scales a refresh window to credentials that live less than twice
+// the advisory window (a 15-minute assumed role, a test's 10-second
+// credentials): their windows shrink in proportion, so that freshly issued
+// credentials are not "inside the window" from birth. Credentials of
+// unknown issue time keep the full window.
+func (c *cachedCreds) window(d, advisory time.Duration) time.Duration {
+	if c == nil || c.IssuedAt == nil || c.Expiration == nil {
+		return d
+	}
+	lifetime := c.Expiration.Sub(*c.IssuedAt)
+	if lifetime <= 0 || lifetime >= 2*advisory {
+		return d
+	}
+	return time.Duration(float64(d) * float64(lifetime) / float64(2*advisory))
 }
 
 // cache reads and writes records under one directory.

@@ -206,7 +206,7 @@ func (e *Engine) fresh(rec record, now time.Time, req request) (Result, bool) {
 		return Result{}, false
 	}
 	if c.Expiration != nil {
-		if c.Expiration.Sub(now) <= req.threshold {
+		if c.Expiration.Sub(now) <= c.window(req.threshold, e.opts.AdvisoryWindow) {
 			return Result{}, false
 		}
 	} else if now.Sub(c.ObtainedAt) >= e.opts.RecheckInterval || now.Before(c.ObtainedAt.Add(-time.Minute)) {
@@ -270,7 +270,8 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 	// beyond the mandatory window, and not the rejected key.
 	var fallback *cachedCreds
 	usable := func(c *cachedCreds) bool {
-		return c != nil && c.AccessKeyID != req.rejected && c.Expiration != nil && c.Expiration.Sub(e.opts.Now()) > e.opts.MandatoryWindow
+		return c != nil && c.AccessKeyID != req.rejected && c.Expiration != nil &&
+			c.Expiration.Sub(e.opts.Now()) > c.window(e.opts.MandatoryWindow, e.opts.AdvisoryWindow)
 	}
 	if usable(rec.Credentials) {
 		fallback = rec.Credentials
@@ -355,10 +356,11 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 	return Result{}, final
 }
 
-// goodFor reports whether c stays valid longer than d (credentials without
-// a known expiry were just verified or could not be).
+// goodFor reports whether c stays valid longer than the window d, scaled
+// to c's lifetime (credentials without a known expiry were just verified or
+// could not be).
 func (e *Engine) goodFor(c *cachedCreds, d time.Duration) bool {
-	return c.Expiration == nil || c.Expiration.Sub(e.opts.Now()) > d
+	return c.Expiration == nil || c.Expiration.Sub(e.opts.Now()) > c.window(d, e.opts.AdvisoryWindow)
 }
 
 // lockWait bounds the wait for another refresh: its login command may run

@@ -67,9 +67,9 @@ func (e *Engine) Status() Status {
 			cs.State = "valid"
 		case left <= 0:
 			cs.State = "expired"
-		case left <= e.opts.MandatoryWindow:
+		case left <= c.window(e.opts.MandatoryWindow, e.opts.AdvisoryWindow):
 			cs.State = "refresh needed"
-		case left <= e.opts.AdvisoryWindow:
+		case left <= c.window(e.opts.AdvisoryWindow, e.opts.AdvisoryWindow):
 			cs.State = "renew soon"
 		default:
 			cs.State = "valid"

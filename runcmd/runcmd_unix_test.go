@@ -75,7 +75,7 @@ func assertGroupGone(t *testing.T, pgid int) {
 type fault struct {
 	name    string
 	command string
-	mode    runcmd.OutputMode
+	stream  bool // Stream mode; default Capture
 	timeout time.Duration // 0: tmo; negative: none
 	ctx     func() (context.Context, context.CancelFunc)
 	want    error // errors.Is target; nil means success
@@ -91,6 +91,12 @@ func TestFaultMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// armed starts a background child that ignores SIGTERM and holds stdout,
+	// waits until it has set up its trap, then runs then.
+	armed := func(name, then string) string {
+		f := filepath.Join(dir, "armed-"+name)
+		return "(trap '' TERM; : > " + f + "; exec sleep 600) & while [ ! -e " + f + " ]; do sleep 0.01; done; " + then
+	}
 	wantTimeout := func(d time.Duration) func(*testing.T, *runcmd.Result, error, string) {
 		return func(t *testing.T, _ *runcmd.Result, err error, _ string) {
 			var te *runcmd.TimeoutError
@@ -146,14 +152,14 @@ func TestFaultMatrix(t *testing.T) {
 			want: runcmd.ErrTimeout, min: tmo, max: tmo + grace, check: wantTimeout(tmo)},
 		{name: "grandchild holds stdout", command: "(sleep 600) & sleep 600",
 			want: runcmd.ErrTimeout, min: tmo, max: tmo + grace},
-		{name: "grandchild ignores TERM and holds stdout", command: "(trap '' TERM; exec sleep 600) & sleep 600",
+		{name: "grandchild ignores TERM and holds stdout", command: armed("g", "sleep 600"),
 			want: runcmd.ErrTimeout, min: tmo + grace, max: tmo + grace + slack},
 		{name: "ignores TERM", command: "trap '' TERM; sleep 600",
 			want: runcmd.ErrTimeout, min: tmo + grace, max: tmo + grace + slack},
 		{name: "stopped, with TERM handler", command: "trap 'exit 7' TERM; kill -STOP $$; sleep 600",
 			// Without SIGCONT the handler could not run before SIGKILL.
 			want: runcmd.ErrTimeout, min: tmo, max: tmo + grace},
-		{name: "stream: grandchild holds output", command: "echo visible; (sleep 600) & sleep 600", mode: runcmd.Stream,
+		{name: "stream: grandchild holds output", command: "echo visible; (sleep 600) & sleep 600", stream: true,
 			want: runcmd.ErrTimeout, min: tmo, max: tmo + grace,
 			check: func(t *testing.T, res *runcmd.Result, _ error, stream string) {
 				if stream != "visible\n" || string(res.StderrTail) != "visible\n" || res.Stdout != nil {
@@ -190,7 +196,7 @@ func TestFaultMatrix(t *testing.T) {
 			want: runcmd.ErrTimeout, min: 300 * time.Millisecond, max: 300*time.Millisecond + grace},
 		{name: "leftover child holds stdout", command: `echo '{"a":1}'; (sleep 600) &`, timeout: 10 * time.Second,
 			want: nil, max: grace, check: wantStdout("{\"a\":1}\n")},
-		{name: "leftover child ignores TERM", command: `echo ok; (trap '' TERM; exec sleep 600) &`, timeout: 10 * time.Second,
+		{name: "leftover child ignores TERM", command: "echo ok; " + armed("l", ":"), timeout: 10 * time.Second,
 			want: nil, min: grace, max: grace + slack, check: wantStdout("ok\n")},
 		{name: "killed by own SIGKILL", command: "echo partial; kill -9 $$",
 			want: nil, max: slack, check: wantSignal(syscall.SIGKILL)},
@@ -214,13 +220,17 @@ func TestFaultMatrix(t *testing.T) {
 			case timeout < 0:
 				timeout = 0
 			}
+			mode := runcmd.Capture
+			if tt.stream {
+				mode = runcmd.Stream
+			}
 			var pgid atomic.Int64
 			stream := newSyncBuffer("")
 			res, err := runcmd.Run(ctx, runcmd.Options{
 				Command: tt.command,
 				Timeout: timeout,
 				Grace:   grace,
-				Mode:    tt.mode,
+				Mode:    mode,
 				Stderr:  stream,
 				Started: func(pid int) { pgid.Store(int64(pid)) },
 			})
@@ -249,7 +259,7 @@ func TestFaultMatrix(t *testing.T) {
 
 func TestStreamShowsOutputAtOnce(t *testing.T) {
 	const url = "https://device.sso.example.test/?user_code=ABCD-EFGH"
-	w := newSyncBuffer(url)
+	w := newSyncBuffer("then enter the code")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type ret struct {
@@ -321,11 +331,11 @@ func TestStdin(t *testing.T) {
 	os.Stdin = r
 	defer func() { os.Stdin = saved }()
 
-	res, err := runcmd.Run(context.Background(), runcmd.Options{Command: "cat", Timeout: 5 * time.Second, Grace: grace})
+	res, err := runcmd.Run(context.Background(), runcmd.Options{Command: "cat", Mode: runcmd.Capture, Timeout: 5 * time.Second, Grace: grace})
 	if err != nil || len(res.Stdout) != 0 || res.Elapsed > slack {
 		t.Fatalf("non-interactive cat: %q, %v after %v; want no output, no error, at once", res.Stdout, err, res.Elapsed)
 	}
-	res, err = runcmd.Run(context.Background(), runcmd.Options{Command: "read x; echo \"got $x\"", Timeout: 5 * time.Second})
+	res, err = runcmd.Run(context.Background(), runcmd.Options{Command: "read x", Timeout: 5 * time.Second})
 	if ee := new(runcmd.ExitError); !errors.As(err, &ee) {
 		t.Fatalf("non-interactive read: %v, want a non-zero exit (EOF)", err)
 	}
@@ -338,7 +348,7 @@ func TestStdin(t *testing.T) {
 	}
 	w.Close()
 	res, err = runcmd.Run(context.Background(), runcmd.Options{
-		Command: "cat", Interactive: true, Timeout: 5 * time.Second,
+		Command: "cat", Interactive: true, Mode: runcmd.Capture, Timeout: 5 * time.Second,
 	})
 	if err != nil || string(res.Stdout) != "typed\n" {
 		t.Fatalf("interactive cat: %q, %v; want %q", res.Stdout, err, "typed\n")

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 
 	"github.com/awsfresh/awsfresh/creds"
 )
@@ -41,7 +44,20 @@ func (s *SDKChain) Retrieve(ctx context.Context) (creds.Credentials, error) {
 	if err != nil {
 		return creds.Credentials{}, fmt.Errorf("profile %q: %w", s.Profile, err)
 	}
-	return creds.FromAWS(v), nil
+	c := creds.FromAWS(v)
+	if mintsFresh[v.Source] {
+		c.IssuedAt = time.Now()
+	}
+	return c, nil
+}
+
+// mintsFresh lists the SDK providers that ask AWS for new credentials on
+// every retrieval (the config is loaded afresh each time, so no SDK cache
+// sits in between).
+var mintsFresh = map[string]bool{
+	ssocreds.ProviderName:            true,
+	stscreds.ProviderName:            true,
+	stscreds.WebIdentityProviderName: true,
 }
 
 func (s *SDKChain) load(ctx context.Context) (aws.Config, error) {

@@ -75,6 +75,7 @@ func (s *SessionToken) Retrieve(ctx context.Context) (creds.Credentials, error) 
 		SecretAccessKey: aws.ToString(t.SecretAccessKey),
 		SessionToken:    aws.ToString(t.SessionToken),
 		Expiration:      aws.ToTime(t.Expiration),
+		IssuedAt:        time.Now(),
 	}, nil
 }
 
