@@ -91,7 +91,7 @@ func TestParseErrorsNameKeyNeverValue(t *testing.T) {
 func TestRenderRoundTrip(t *testing.T) {
 	exp := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
 	for _, c := range []Credentials{
-	c := Credentials{AccessKeyID: testKeyID, SecretAccessKey: "it's/a+secret", SessionToken: testToken, Expiration: time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)}
+		{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken, Expiration: exp},
 		{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken},
 		{AccessKeyID: "AKIAEXAMPLE123456789", SecretAccessKey: testSecret},
 	} {
