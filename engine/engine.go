@@ -159,6 +159,22 @@ func (e *Engine) Cached() (creds.Credentials, bool) {
 	return rec.Credentials.value(), ok
 }
 
+// RenewAt is when the cached credentials enter their advisory window
+// (scaled for short-lived ones), the time for a silent renewal; ok is false
+// when nothing usable is cached or the expiry is unknown, in which case
+// RenewAt is when they are due for a re-read.
+func (e *Engine) RenewAt() (at time.Time, ok bool) {
+	rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key())
+	if err != nil || rec.Credentials == nil {
+		return e.opts.Now(), false
+	}
+	c := rec.Credentials
+	if c.Expiration == nil {
+		return c.ObtainedAt.Add(e.opts.RecheckInterval), false
+	}
+	return c.Expiration.Add(-c.window(e.opts.AdvisoryWindow, e.opts.AdvisoryWindow)), true
+}
+
 // Reject is called when AWS refused a request made with used. When the
 // error means the credentials were rejected (expired, unknown, revoked),
 // it forgets them and gets new ones as Credentials does. Any other error

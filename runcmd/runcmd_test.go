@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -104,34 +102,4 @@ func TestInvalidDir(t *testing.T) {
 			t.Errorf("Dir %s: err = %v, want a working-directory error that is not ErrNotFound", d, err)
 		}
 	}
-}
-
-// syncBuffer is a goroutine-safe bytes buffer that can tell when some text
-// has arrived.
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       strings.Builder
-	want    string
-	arrived chan struct{}
-}
-
-func newSyncBuffer(want string) *syncBuffer {
-	return &syncBuffer{want: want, arrived: make(chan struct{})}
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	had := s.want != "" && strings.Contains(s.b.String(), s.want)
-	s.b.Write(p)
-	if !had && s.want != "" && strings.Contains(s.b.String(), s.want) {
-		close(s.arrived)
-	}
-	return len(p), nil
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

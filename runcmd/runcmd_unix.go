@@ -57,7 +57,7 @@ func newGroup(cmd *exec.Cmd, o *Options, shell string) *group {
 	} else {
 		attr.Setpgid = true
 		if fd, pgrp, ok := foregroundTerminal(); ok {
-
+			attr.Foreground = true
 			attr.Ctty = fd
 			g.tty = fd
 			g.ownPgrp = pgrp

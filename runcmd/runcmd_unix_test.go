@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -75,7 +76,7 @@ func assertGroupGone(t *testing.T, pgid int) {
 type fault struct {
 	name    string
 	command string
-	stream  bool // Stream mode; default Capture
+	stream  bool          // Stream mode; default Capture
 	timeout time.Duration // 0: tmo; negative: none
 	ctx     func() (context.Context, context.CancelFunc)
 	want    error // errors.Is target; nil means success
@@ -172,6 +173,9 @@ func TestFaultMatrix(t *testing.T) {
 			want: runcmd.ErrOutputTooLarge, max: slack, check: wantTooLarge},
 		{name: "yes forever", command: "yes", timeout: 10 * time.Second,
 			want: runcmd.ErrOutputTooLarge, max: slack, check: wantTooLarge},
+		{name: "floods stdout ignoring TERM", command: "trap '' TERM; yes", timeout: 10 * time.Second,
+			// Killed at once: no waiting for the grace period.
+			want: runcmd.ErrOutputTooLarge, max: grace - 100*time.Millisecond, check: wantTooLarge},
 		{name: "missing command", command: "awsfresh-test-no-such-command --x",
 			want: runcmd.ErrNotFound, max: slack, check: wantExit(127, "not found")},
 		{name: "non-executable file", command: notExec,
@@ -506,4 +510,34 @@ func BenchmarkRunTrue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// syncBuffer is a goroutine-safe bytes buffer that can tell when some text
+// has arrived.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       strings.Builder
+	want    string
+	arrived chan struct{}
+}
+
+func newSyncBuffer(want string) *syncBuffer {
+	return &syncBuffer{want: want, arrived: make(chan struct{})}
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	had := s.want != "" && strings.Contains(s.b.String(), s.want)
+	s.b.Write(p)
+	if !had && s.want != "" && strings.Contains(s.b.String(), s.want) {
+		close(s.arrived)
+	}
+	return len(p), nil
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,0 +1,19 @@
+// Package credserver owns the local credentials endpoint that `awsfresh exec`
+// runs for its program: a loopback HTTP server that speaks the AWS container
+// credentials protocol. The program's AWS SDK finds it through
+// AWS_CONTAINER_CREDENTIALS_FULL_URI and authenticates with
+// AWS_CONTAINER_AUTHORIZATION_TOKEN (see Server.Env and Server.ChildEnv).
+//
+// The server serves whatever its Provider returns and knows nothing about
+// settings, SSO, profiles or login commands. It keeps the last credentials
+// in memory and answers from there while they are fresh (see Options.FreshFor
+// for the exact rule); otherwise it asks the Provider, one call at a time,
+// detached from any request. No request is held longer than Options.MaxHold:
+// a request that cannot be answered by then gets the still-valid credentials
+// from memory or a 503 RefreshInProgress error the SDKs retry.
+//
+// It must not: listen on anything but 127.0.0.1, serve a request whose
+// Authorization or Host header is wrong, hold a request for minutes while a
+// login runs, or put a secret (secret key, session token, full access key
+// id) in an error body or a log line. Only 200 responses carry credentials.
+package credserver

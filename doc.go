@@ -1,0 +1,43 @@
+// Package awsfresh keeps the AWS credentials of a long-running Go program
+// fresh, so that its AWS SDK for Go v2 calls — Amazon Bedrock calls of an AI
+// agent that runs for hours, for example — survive the expiry of role
+// credentials and of the IAM Identity Center (SSO) session behind them.
+//
+// A [Provider] is an [aws.CredentialsProvider]. It caches credentials in
+// memory, renews them silently ahead of their expiry, and runs the user's
+// login command (such as "aws sso login --profile dev") only when
+// credentials are needed now and cannot be renewed silently: once for all
+// concurrent callers, with a deadline, never in a loop, and not again
+// during a cooldown after a failure. [WithRefreshRetry] adds to any SDK
+// client a step that, when AWS rejects a call's credentials as expired or
+// invalid, refreshes them and retries that call once.
+//
+// The simplest use:
+//
+//	p, err := awsfresh.New(awsfresh.Options{
+//		Profile:      "dev",
+//		LoginCommand: "aws sso login --profile dev",
+//	})
+//	if err != nil { ... }
+//	cfg, err := p.Config(ctx) // Credentials: p; APIOptions: WithRefreshRetry(p)
+//	if err != nil { ... }
+//	client := bedrockruntime.NewFromConfig(cfg)
+//
+// [FromSettings] builds a Provider the way Claude Code and the awsfresh
+// command do: from the awsAuthRefresh, awsCredentialExport and env keys of
+// Claude Code's settings files, refusing a command from a project's own
+// settings until the user trusted it.
+//
+// Credentials, SSO sessions, the cooldown and the one-refresh-at-a-time lock
+// are shared through a disk cache (see [Options.CacheDir]) with every other
+// Provider and awsfresh process of the same user, so several programs do
+// not each run the login command.
+//
+// This package owns the public API over package engine: the
+// credentials provider, the SDK middleware, settings-driven construction,
+// events and the wording of errors. It decides nothing about credentials
+// itself (package engine does), prints nothing (it reports through
+// [Options.Logger] and [Options.OnEvent] and returns errors), starts no
+// background goroutine of its own, and never puts a secret — secret key,
+// session token, full access key ID — in an error, an event or a log line.
+package awsfresh

@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/credserver"
+	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/source"
+)
+
+// shadowingVars would take precedence over the endpoint in the program's
+// credential chain, so exec removes them.
+var shadowingVars = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", envNested,
+}
+
+// ssoWarnAhead is how long before an SSO session ends exec warns.
+const ssoWarnAhead = 15 * time.Minute
+
+func (a *app) execCommand() *cobra.Command {
+	var logFile string
+	cmd := &cobra.Command{
+		Use:   "exec [flags] [--] COMMAND [ARGS...]",
+		Short: "Run a long-running program that never sees an expired credential",
+		Long: `Exec runs a program with credentials served from a local endpoint (the container
+credentials protocol, on 127.0.0.1 with a fresh secret token), which renews them in the
+background before they expire. Every AWS SDK and the AWS CLI pick the endpoint up through
+AWS_CONTAINER_CREDENTIALS_FULL_URI. Variables that would shadow it (static keys, AWS_PROFILE)
+are removed from the program's environment.
+
+The terminal stays the program's. awsfresh only writes when it must: a login command it runs
+because credentials are needed now (the SSO session ended), and a warning 15 minutes before the
+SSO session ends. That output goes to stderr, or to --log FILE — use --log with full-screen
+programs such as Claude Code and 'tail -f' the file in another terminal.
+The program's exit status is awsfresh's (128+N when it died of signal N).`,
+		Example: `  awsfresh exec --profile dev -- claude
+  awsfresh exec --profile dev --log ~/.cache/awsfresh/dev.log -- claude
+  awsfresh exec --profile dev -- aws s3 ls
+  awsfresh exec -- python train.py --epochs 40`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runExec(cmd.Context(), args, logFile)
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().StringVar(&logFile, "log", "", "write awsfresh's messages and login output to `FILE` instead of stderr while the program runs")
+	return cmd
+}
+
+func (a *app) runExec(ctx context.Context, args []string, logFile string) error {
+	r, err := a.resolve(ctx, resolveOptions{})
+	if err != nil {
+		return err
+	}
+	if err := r.checkTrust(r.login, r.export); err != nil {
+		return err
+	}
+	logw := a.io.Stderr
+	if logFile != "" {
+		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return &exitError{code: exitUsage, lines: []string{"Error: --log: " + err.Error()}}
+		}
+		defer f.Close()
+		logw = f
+	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	onEvent := func(ev engine.Event) {
+		switch ev.Kind {
+		case engine.EventLoginStarted:
+			logf("credentials are needed now and cannot be renewed silently; running the login command for profile %q (timeout %s): %s", ev.Profile, humanDuration(ev.Timeout), ev.Command)
+		case engine.EventLoginFinished:
+			logf("login command finished in %s", humanDuration(ev.Elapsed))
+		case engine.EventLoginFailed:
+			logf("%s", strings.Join(describe(ev.Err).lines, "\n  "))
+		case engine.EventWarning:
+			logf("warning: %s", ev.Message)
+		}
+	}
+	eng, err := a.newEngineWith(r, onEvent, func(o *engine.Options) {
+		if o.Login != nil {
+			o.Login.Output = logw
+		}
+	})
+	if err != nil {
+		return err
+	}
+
+	// Credentials first, in the foreground: a login needed now happens
+	// before the program starts, where the user expects it.
+	first, err := eng.Credentials(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range first.Warnings {
+		a.warnf("%s", w)
+	}
+
+	srv, err := credserver.New(credserver.Options{
+		Provider: func(ctx context.Context) (creds.Credentials, error) {
+			res, err := eng.Credentials(ctx)
+			if err != nil {
+				return creds.Credentials{}, errors.New(strings.Join(describe(err).lines, " "))
+			}
+			return res.Credentials, nil
+		},
+		Logf: func(format string, args ...any) { a.debugf(format, args...) },
+	})
+	if err != nil {
+		return err
+	}
+	srv.Update(first.Credentials)
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("starting the credentials endpoint: %w", err)
+	}
+	defer srv.Close()
+	a.debugf("credentials endpoint at %s", srv.URL())
+
+	env, removed := a.execEnv(r, srv.Env())
+	if len(removed) > 0 {
+		a.debugf("removed from the program's environment (they would shadow the endpoint): %s", strings.Join(removed, ", "))
+	}
+	if r.profileInfo.StaticKeys && r.profile == "default" {
+		a.debugf("note: the default profile has static keys in the shared files; some SDKs prefer them over the endpoint")
+	}
+
+	prog := exec.Command(args[0], args[1:]...)
+	prog.Env = env
+	prog.Stdin, prog.Stdout, prog.Stderr = a.io.Stdin, a.io.Stdout, a.io.Stderr
+	if f, ok := a.io.Stdin.(*os.File); ok {
+		prog.Stdin = f // the program gets the terminal itself, not a pipe
+	}
+	if f, ok := a.io.Stdout.(*os.File); ok {
+		prog.Stdout = f
+	}
+	if f, ok := a.io.Stderr.(*os.File); ok {
+		prog.Stderr = f
+	}
+
+	// Signals: registered before the start so none is lost.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+
+	if err := prog.Start(); err != nil {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return &exitError{code: 127, lines: []string{fmt.Sprintf("Error: %s: %v", args[0], ee.Err)}}
+		}
+		return &exitError{code: 126, lines: []string{fmt.Sprintf("Error: %s: %v", args[0], err)}}
+	}
+
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	go a.renewInBackground(bgCtx, eng, srv, r.profileInfo, logf)
+
+	onTerminal := isTerminal(a.io.Stdin)
+	done := make(chan error, 1)
+	go func() { done <- prog.Wait() }()
+	for {
+		select {
+		case sig := <-sigs:
+			// The terminal already sends Ctrl+C and Ctrl+\ to the whole
+			// foreground group, program included: forwarding them again
+			// would double them (Claude Code exits on a second Ctrl+C).
+			if onTerminal && fromTerminal(sig) {
+				continue
+			}
+			_ = prog.Process.Signal(sig)
+		case err := <-done:
+			return programExit(err)
+		}
+	}
+}
+
+// execEnv is the program's environment: ours with settings env applied,
+// shadowing variables removed, the endpoint and the region added.
+func (a *app) execEnv(r *resolved, endpoint []string) (env []string, removed []string) {
+	vars := map[string]string{}
+	for _, kv := range a.io.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	for k, v := range r.settings.Env {
+		vars[k] = v.Value
+	}
+	for _, k := range shadowingVars {
+		if _, ok := vars[k]; ok {
+			delete(vars, k)
+			removed = append(removed, k)
+		}
+	}
+	for _, kv := range endpoint {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	region := vars["AWS_REGION"]
+	if region == "" {
+		region = vars["AWS_DEFAULT_REGION"]
+	}
+	if region == "" {
+		region = r.profileInfo.Region
+	}
+	if region != "" {
+		vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = region, region
+	}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return env, removed
+}
+
+// renewInBackground renews silently before the credentials enter the
+// advisory window, with jitter, and warns before the SSO session ends.
+// It never runs the login command.
+func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *credserver.Server, profile source.Profile, logf func(string, ...any)) {
+	warnedSSO := false
+	for {
+		wait := nextRenewal(eng, time.Now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		res, err := eng.Renew(ctx)
+		switch {
+		case err == nil:
+			srv.Update(res.Credentials)
+		case ctx.Err() != nil:
+			return
+		default:
+			a.debugf("background renewal: %v", creds.Redact(err.Error()))
+		}
+		if profile.IsSSO() && !warnedSSO {
+			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
+				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
+					warnedSSO = true
+					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, humanDuration(left), profile.Name)
+				}
+			}
+		}
+	}
+}
+
+// nextRenewal is how long to wait before the next silent renewal: until
+// the credentials enter their advisory window, less up to 10% jitter so
+// that many programs do not renew at once; between 1 second and 5 minutes.
+func nextRenewal(eng *engine.Engine, now time.Time) time.Duration {
+	at, _ := eng.RenewAt()
+	wait := at.Sub(now)
+	if wait > 0 {
+		wait -= time.Duration(rand.Int64N(int64(wait/10) + 1))
+	}
+	return min(max(wait, time.Second), 5*time.Minute)
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

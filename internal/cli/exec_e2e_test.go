@@ -1,0 +1,189 @@
+//go:build unix
+
+package cli_test
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/testtools"
+)
+
+// longRunSeconds is how long the clients under exec keep calling.
+const longRunSeconds = 42
+
+// startExpiringWorld prepares an SSO profile whose role credentials live
+// 10 s and whose SSO session ends about halfway through the run, so the
+// login command must renew it once.
+func startExpiringWorld(t *testing.T) *simSandbox {
+	s := newSimSandbox(t, simaws.Options{RoleCredentialLifetime: 10 * time.Second, SSOTokenLifetime: 20 * time.Second})
+	s.ssoProfile(t)
+	s.userSettings(t, map[string]any{"awsAuthRefresh": s.loginCommand()})
+	// The refresh token dies before the first access token does: when the
+	// session ends, only the login command can renew it.
+	go func() {
+		time.Sleep(15 * time.Second)
+		s.sim.RevokeRefreshTokens()
+	}()
+	return s
+}
+
+func checkLongRun(t *testing.T, s *simSandbox, r result, okLine string) {
+	t.Helper()
+	oks := strings.Count(r.stdout, okLine)
+	fails := strings.Count(r.stdout, "FAIL") + strings.Count(r.stderr, "FAIL")
+	if r.code != 0 || fails > 0 {
+		t.Errorf("calls failed under exec (exit %d, %d failures):\n%s", r.code, fails, r)
+	}
+	if oks < 20 {
+		t.Errorf("only %d successful calls:\n%s", oks, r)
+	}
+	// One login before the program starts, one when the session ended.
+	if n := s.sim.Count("SSOLogin"); n != 2 {
+		t.Errorf("login command ran %d times, want 2 (start, and once when the SSO session ended)\n%s", n, r)
+	}
+	if n := s.sim.Count("GetRoleCredentials"); n < 4 {
+		t.Errorf("role credentials were renewed only %d times in %ds", n, longRunSeconds)
+	}
+	t.Logf("%d calls ok; simulation counts %v", oks, s.sim.Counts())
+}
+
+// TestExecAWSCLI: the real AWS CLI v2, once a second for over 40 s, while
+// credentials expire every 10 s and the SSO session ends.
+func TestExecAWSCLI(t *testing.T) {
+	t.Parallel()
+	aws := testtools.Require(t, "/usr/bin/aws")
+	s := startExpiringWorld(t)
+	loop := `end=$(( $(date +%s) + ` + itoa(longRunSeconds) + ` )); while [ $(date +%s) -lt $end ]; do ` +
+		aws + ` sts get-caller-identity --endpoint-url "$SIM_URL" --query Arn --output text 2>&1 | sed 's/^arn:/ok arn:/; /^ok /!s/^/FAIL /'; sleep 1; done`
+	s.env["SIM_URL"] = s.sim.URL()
+	r := s.run("exec", "--profile", "dev", "--", "sh", "-c", loop)
+	checkLongRun(t, s, r, "ok arn:aws:sts::")
+}
+
+// TestExecGoSDK: the AWS SDK for Go v2's default chain (its endpointcreds
+// provider) in a long-running program under exec.
+func TestExecGoSDK(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "stsloop")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/stsloop").CombinedOutput(); err != nil {
+		t.Fatalf("build stsloop: %v\n%s", err, out)
+	}
+	s := startExpiringWorld(t)
+	r := s.run("exec", "--profile", "dev", "--", bin, "-for", itoa(longRunSeconds)+"s", "-every", "500ms")
+	checkLongRun(t, s, r, "ok ")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// execSandbox has credentials from an export command: no network.
+func execSandbox(t *testing.T) *sandbox {
+	s := newSandbox(t)
+	s.userSettings(t, map[string]any{
+		"awsCredentialExport": `printf '{"Version":1,"AccessKeyId":"ASIAEXECTEST00000001","SecretAccessKey":"execsecret","SessionToken":"exectoken","Expiration":"2099-01-01T00:00:00Z"}'`,
+		"env":                 map[string]any{"FROM_SETTINGS": "yes"},
+	})
+	return s
+}
+
+func TestExecExitStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		script string
+		code   int
+	}{
+		{"exits 7", "exit 7", 7},
+		{"killed by SIGKILL", "kill -9 $$", 128 + 9},
+		{"exits 0", "true", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := execSandbox(t)
+			r := s.run("exec", "--", "sh", "-c", tt.script)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", r.code, tt.code, r)
+			}
+		})
+	}
+	t.Run("missing program", func(t *testing.T) {
+		t.Parallel()
+		r := execSandbox(t).run("exec", "--", "no-such-program-xyz")
+		if r.code != 127 || !strings.Contains(r.stderr, "no-such-program-xyz") {
+			t.Errorf("want 127 naming the program:\n%s", r)
+		}
+	})
+}
+
+func TestExecEnvironment(t *testing.T) {
+	t.Parallel()
+	s := execSandbox(t)
+	s.env["AWS_ACCESS_KEY_ID"] = "AKIASHADOWING0000001"
+	s.env["AWS_SECRET_ACCESS_KEY"] = "shadowsecret"
+	s.env["AWS_PROFILE"] = "shadow"
+	r := s.run("exec", "--debug", "--", "sh", "-c", `env | grep -E '^(AWS_|FROM_SETTINGS|AWSFRESH)' | sort`)
+	if r.code != 0 {
+		t.Fatalf("exec failed:\n%s", r)
+	}
+	for _, want := range []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:", "AWS_CONTAINER_AUTHORIZATION_TOKEN=", "FROM_SETTINGS=yes", "AWS_REGION=us-east-1"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("program environment lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, gone := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE=", "AWSFRESH_NESTED"} {
+		if strings.Contains(r.stdout, gone) {
+			t.Errorf("program environment still has %s:\n%s", gone, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "removed from the program's environment") || !strings.Contains(r.stderr, "AWS_PROFILE") {
+		t.Errorf("--debug does not say what was removed:\n%s", r.stderr)
+	}
+	assertNoSecret(t, r, "execsecret", "exectoken")
+}
+
+// TestExecSignalsAndCleanup: SIGTERM to awsfresh reaches the program,
+// awsfresh exits with the program's status, nothing is left behind, and
+// the endpoint is gone.
+func TestExecSignalsAndCleanup(t *testing.T) {
+	t.Parallel()
+	s := execSandbox(t)
+	pidFile := filepath.Join(s.home, "pid")
+	uriFile := filepath.Join(s.home, "uri")
+	cmd, _, stderr := s.start("exec", "--", "sh", "-c",
+		`echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > `+uriFile+`; trap 'exit 42' TERM; echo $$ > `+pidFile+`; while :; do sleep 0.1; done`)
+	pid := readPID(t, pidFile, 10*time.Second)
+	data, _ := os.ReadFile(uriFile)
+	u, err := url.Parse(strings.TrimSpace(string(data)))
+	if err != nil || u.Host == "" {
+		t.Fatalf("no endpoint URI: %q", data)
+	}
+	if c, err := net.Dial("tcp", u.Host); err != nil {
+		t.Fatalf("endpoint not reachable while the program runs: %v", err)
+	} else {
+		c.Close()
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 42 {
+		t.Errorf("exit %d, want the program's 42\n%s", code, stderr)
+	}
+	if processAlive(pid) {
+		t.Errorf("program %d survived", pid)
+	}
+	if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		c.Close()
+		t.Errorf("endpoint %s still reachable after exec returned", u.Host)
+	}
+}
