@@ -133,6 +133,7 @@ func (s *Server) run(f *flight, gen uint64) {
 	kept := s.gen == gen
 	switch {
 	case err != nil:
+		s.st.providerErrors.Add(1)
 		f.fail = s.failureLocked(err)
 		s.lastErr = f.fail
 		s.errUntil = time.Now().Add(s.opts.ErrorBackoff)
@@ -145,7 +146,6 @@ func (s *Server) run(f *flight, gen uint64) {
 	close(f.done)
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		s.st.providerErrors.Add(1)
 		s.opts.Logf("credserver: getting credentials failed after %v: %s", took, f.fail.msg)
 		return
 	}

@@ -262,3 +262,15 @@ func wantCreds(t testing.TB, got, want creds.Credentials) {
 		t.Errorf("credentials = %v, want %v", got, want)
 	}
 }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func touch(t testing.TB, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

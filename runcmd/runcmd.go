@@ -454,10 +454,12 @@ func (out *output) closeWriteEnds() {
 	out.writeEnds = nil
 }
 
-// closeReadEnds closes the pipes' read ends, which makes pending reads return.
+// closeReadEnds closes the pipes' read ends, which makes pending reads
+// return. It does not wait for that: on Windows Close waits for a pending
+// read to be canceled, and nothing may block Run.
 func (out *output) closeReadEnds() {
 	for _, f := range out.readEnds {
-		f.Close()
+		go f.Close()
 	}
 	out.readEnds = nil
 }

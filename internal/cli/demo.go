@@ -148,8 +148,8 @@ func (a *app) runDemo(ctx context.Context) error {
 		return engine.New(engine.Options{
 			Profile:  demoProfile,
 			CacheDir: cacheDir,
-			Source:  &source.SDKChain{Profile: demoProfile},
-			Login:   &engine.Login{Command: login, Timeout: timeout, Output: io.Discard},
+			Source:   &source.SDKChain{Profile: demoProfile},
+			Login:    &engine.Login{Command: login, Timeout: timeout, Output: io.Discard},
 			OnEvent: func(ev engine.Event) {
 				switch ev.Kind {
 				case engine.EventLoginStarted:

@@ -1,0 +1,518 @@
+package awsfresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/source"
+)
+
+// DefaultTimeout is the deadline of the login and export commands when
+// [Options.Timeout] is zero, the same as Claude Code's.
+const DefaultTimeout = 3 * time.Minute
+
+// CredentialsSource is the aws.Credentials Source of the credentials a
+// [Provider] hands out.
+const CredentialsSource = "awsfresh"
+
+// Options configures a [Provider] built by [New]. The zero value is usable:
+// the SDK's default credential chain for $AWS_PROFILE (or "default"), and no
+// login command.
+type Options struct {
+	// Profile is the shared config profile. It names the credentials in
+	// the disk cache and selects the profile of the SDK's credential chain
+	// and of Config. "" means $AWS_PROFILE, then "default".
+	Profile string
+
+	// LoginCommand is the shell command line that logs in again when the
+	// credentials cannot be renewed silently, like Claude Code's
+	// awsAuthRefresh: for example "aws sso login --profile dev". Its output
+	// goes to LoginOutput; its stdin is /dev/null, so a prompt fails fast
+	// instead of hanging. "" means none: such a failure is then returned as
+	// an error wrapping engine.ErrNoLoginCommand.
+	LoginCommand string
+
+	// ExportCommand is a shell command line that prints credentials JSON
+	// on stdout, like Claude Code's awsCredentialExport (the
+	// credential_process format and `aws sts` output are accepted too).
+	// "" means the AWS SDK for Go v2's default credential chain for Profile,
+	// which renews role credentials from a still-valid SSO session and the
+	// SSO session itself through its refresh token.
+	ExportCommand string
+
+	// Env is the environment of the login and export commands, as in
+	// exec.Cmd.Env; nil means the current process's environment.
+	Env []string
+
+	// Timeout is the deadline of each run of the login and export commands;
+	// at the deadline the command's whole process group is stopped. Zero
+	// means DefaultTimeout.
+	Timeout time.Duration
+
+	// CacheDir holds the disk cache shared with other Providers and awsfresh
+	// processes: the last good credentials, the login cooldown and the
+	// one-refresh-at-a-time lock, per profile. "" means the awsfresh
+	// command's: $AWSFRESH_CACHE_DIR, else awsfresh under the user's cache
+	// directory (~/.cache/awsfresh).
+	CacheDir string
+
+	// LoginOutput receives the login command's stdout and stderr (which may
+	// tell the user to open a URL and enter a code). nil means os.Stderr;
+	// use io.Discard to hide it.
+	LoginOutput io.Writer
+
+	// Logger, when set, receives every Event and, at debug level, the
+	// routine steps (silent renewals). It never receives a secret.
+	Logger *slog.Logger
+
+	// OnEvent, when set, is called for every Event, from the goroutine
+	// that caused it. It must not block.
+	OnEvent func(Event)
+
+	// AdvisoryWindow, MandatoryWindow and RecheckInterval tune when
+	// credentials are renewed; zero values mean the awsfresh defaults of
+	// 15 minutes, 10 minutes and 15 minutes. Inside the advisory window
+	// before expiry the Provider renews silently and, if that fails, keeps
+	// handing out the still-valid credentials; inside the mandatory window
+	// it must get new ones (and may run the login command). Credentials
+	// with no known expiry are re-read every RecheckInterval. Windows
+	// shrink in proportion for credentials that live less than twice the
+	// advisory window. These exist for tests and for unusually short-lived
+	// credentials; most programs leave them zero.
+	AdvisoryWindow, MandatoryWindow, RecheckInterval time.Duration
+}
+
+// A Provider hands out AWS credentials for one profile and keeps them
+// fresh. It implements aws.CredentialsProvider and is safe for concurrent
+// use by any number of goroutines and SDK clients.
+//
+// Use a Provider as the Credentials of an aws.Config or of a client's
+// Options directly — [Provider.Config] does — not wrapped in an
+// aws.CredentialsCache: it caches in memory itself, and an outer cache
+// would keep handing the SDK credentials that AWS rejected, which defeats
+// [WithRefreshRetry]. (config.LoadDefaultConfig with
+// config.WithCredentialsProvider wraps a provider in such a cache; set
+// cfg.Credentials afterwards instead.)
+type Provider struct {
+	eng       *engine.Engine
+	profile   string
+	timeout   time.Duration
+	advisory  time.Duration
+	mandatory time.Duration
+	recheck   time.Duration
+	logger    *slog.Logger
+	onEvent   func(Event)
+	sdkOpts   []func(*config.LoadOptions) error
+
+	flights singleflight.Group
+
+	mu       sync.Mutex
+	cur      creds.Credentials
+	have     bool
+	until    time.Time // cur is handed out without asking the engine until then
+	renewing bool      // a silent renewal inside the advisory window is running
+	handed   []string  // access key IDs handed out recently, oldest first
+	rejected []rejection
+}
+
+// rejection is an access key ID AWS rejected, and how.
+type rejection struct {
+	keyID string
+	err   error
+}
+
+// Bounds of the Provider's small memories.
+const (
+	maxHanded   = 16
+	maxRejected = 16
+)
+
+// New returns a Provider configured by opts. It does no I/O: the first
+// credentials are obtained by the first Retrieve.
+func New(opts Options) (*Provider, error) {
+	profile := opts.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	if profile == "" {
+		profile = "default"
+	}
+	return newProvider(providerConfig{
+		Options: opts,
+		profile: profile,
+	})
+}
+
+// providerConfig is what New and FromSettings decided.
+type providerConfig struct {
+	Options
+	profile string
+	sdkOpts []func(*config.LoadOptions) error
+	nested  bool
+	region  string
+}
+
+func newProvider(c providerConfig) (*Provider, error) {
+	if c.Timeout < 0 {
+		return nil, errors.New("awsfresh: Options.Timeout must not be negative")
+	}
+	if c.AdvisoryWindow < 0 || c.MandatoryWindow < 0 || c.RecheckInterval < 0 {
+		return nil, errors.New("awsfresh: Options windows must not be negative")
+	}
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	p := &Provider{
+		profile:   c.profile,
+		timeout:   timeout,
+		advisory:  orDefault(c.AdvisoryWindow, engine.DefaultAdvisoryWindow),
+		mandatory: orDefault(c.MandatoryWindow, engine.DefaultMandatoryWindow),
+		recheck:   orDefault(c.RecheckInterval, engine.DefaultRecheckInterval),
+		logger:    c.Logger,
+		onEvent:   c.OnEvent,
+		sdkOpts:   c.sdkOpts,
+	}
+	if p.mandatory > p.advisory {
+		return nil, fmt.Errorf("awsfresh: MandatoryWindow (%v) must not be longer than AdvisoryWindow (%v)", p.mandatory, p.advisory)
+	}
+	var src source.Source
+	if c.ExportCommand != "" {
+		src = &source.Command{Command: c.ExportCommand, Env: c.Env, Timeout: timeout, RegionName: c.region}
+	} else {
+		src = &source.SDKChain{Profile: c.profile, LoadOptions: c.sdkOpts}
+	}
+	eopts := engine.Options{
+		Profile:         c.profile,
+		Source:          src,
+		CacheDir:        c.CacheDir,
+		Nested:          c.nested,
+		AdvisoryWindow:  p.advisory,
+		MandatoryWindow: p.mandatory,
+		RecheckInterval: p.recheck,
+		OnEvent:         p.engineEvent,
+	}
+	if c.LoginCommand != "" {
+		out := c.LoginOutput
+		if out == nil {
+			out = os.Stderr
+		}
+		eopts.Login = &engine.Login{Command: c.LoginCommand, Env: c.Env, Timeout: timeout, Output: out}
+	}
+	eng, err := engine.New(eopts)
+	if err != nil {
+		return nil, fmt.Errorf("awsfresh: %w", err)
+	}
+	p.eng = eng
+	return p, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Profile returns the AWS profile the Provider serves.
+func (p *Provider) Profile() string { return p.profile }
+
+// Retrieve returns credentials valid for at least the mandatory window. It
+// implements aws.CredentialsProvider.
+//
+// Credentials are handed out from memory until they enter the advisory
+// window. There, one caller renews them silently while the others keep
+// getting the still-valid ones; if renewing fails they are still handed out
+// (a Warning event says so) until the mandatory window. Then, or when there
+// are none yet, callers wait for new ones: retrieved silently if possible,
+// else after running the login command once for all of them. A caller whose
+// ctx ends stops waiting; the refresh it started continues, bounded by
+// the timeout, for the callers that still wait.
+//
+// The returned aws.Credentials expire (CanExpire, Expires) when the
+// Provider wants to be asked again: at the advisory window, never after
+// the real expiry; an SDK credentials cache wrapped around the Provider
+// therefore asks again in time.
+//
+// When no valid credentials can be had, the error is a *RefreshError.
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	now := time.Now()
+	p.mu.Lock()
+	if p.have && now.Before(p.until) {
+		defer p.mu.Unlock()
+		return p.handOutLocked(), nil
+	}
+	if p.have && p.beyondMandatoryLocked(now) {
+		if p.renewing {
+			defer p.mu.Unlock()
+			return p.handOutLocked(), nil
+		}
+		p.renewing = true
+		p.mu.Unlock()
+		res, err := p.eng.Renew(ctx)
+		p.mu.Lock()
+		p.renewing = false
+		now = time.Now()
+		switch {
+		case err == nil && !p.isRejectedLocked(res.Credentials.AccessKeyID):
+			if res.Credentials.AccessKeyID != p.cur.AccessKeyID {
+				p.debug("renewed the credentials silently", "key", res.Credentials.MaskedKeyID(), "expires", res.Credentials.Expiration)
+			}
+			p.storeLocked(res.Credentials, now)
+		case p.have:
+			// Keep the current ones; try again a little later.
+			p.until = minTime(now.Add(p.retryGap(p.cur)), p.refreshAt(p.cur))
+			if err != nil {
+				p.debug("could not renew the credentials silently", "error", creds.Redact(err.Error()))
+			}
+		}
+		if p.have && p.beyondMandatoryLocked(now) {
+			defer p.mu.Unlock()
+			return p.handOutLocked(), nil
+		}
+	}
+	p.mu.Unlock()
+	return p.refresh(ctx)
+}
+
+// refresh waits for credentials valid beyond the mandatory window.
+func (p *Provider) refresh(ctx context.Context) (aws.Credentials, error) {
+	res, err := p.do(ctx, "refresh", func(fctx context.Context) (engine.Result, error) {
+		return p.eng.Refresh(fctx, false)
+	})
+	if err != nil {
+		return aws.Credentials{}, &RefreshError{Profile: p.profile, Err: err}
+	}
+	p.mu.Lock()
+	rejErr, bad := p.rejectionLocked(res.Credentials.AccessKeyID)
+	p.mu.Unlock()
+	if bad {
+		// The disk cache still held credentials AWS had rejected (another
+		// call's rejection is being handled): get past them.
+		keyID := res.Credentials.AccessKeyID
+		res, err = p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
+			return p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, rejErr)
+		})
+		if err != nil {
+			return aws.Credentials{}, &RefreshError{Profile: p.profile, Err: err, Rejected: rejErr}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.storeLocked(res.Credentials, time.Now())
+	return p.handOutLocked(), nil
+}
+
+// reject handles AWS's rejection of the credentials with access key ID
+// keyID: it forgets them and gets new ones, for a retry of the call.
+// It returns errNotOurs when the Provider never handed out keyID.
+func (p *Provider) reject(ctx context.Context, keyID string, awsErr error) error {
+	p.mu.Lock()
+	if !p.handedLocked(keyID) {
+		p.mu.Unlock()
+		return errNotOurs
+	}
+	if _, seen := p.rejectionLocked(keyID); !seen {
+		p.rejected = append(p.rejected, rejection{keyID: keyID, err: awsErr})
+		if len(p.rejected) > maxRejected {
+			p.rejected = p.rejected[1:]
+		}
+	}
+	if p.cur.AccessKeyID == keyID {
+		p.have = false // nobody gets them again
+	}
+	p.mu.Unlock()
+
+	res, err := p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
+		return p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, awsErr)
+	})
+	if err != nil {
+		return &RefreshError{Profile: p.profile, Err: err, Rejected: awsErr}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.isRejectedLocked(res.Credentials.AccessKeyID) {
+		p.storeLocked(res.Credentials, time.Now())
+	}
+	return nil
+}
+
+var errNotOurs = errors.New("awsfresh: the rejected credentials were not handed out by this Provider")
+
+// do runs fn once for all concurrent callers with the same key, with a
+// context that outlives any one caller (bounded by the flight limit), and
+// waits for it or for ctx.
+func (p *Provider) do(ctx context.Context, key string, fn func(context.Context) (engine.Result, error)) (engine.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return engine.Result{}, err
+	}
+	ch := p.flights.DoChan(key, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.flightLimit())
+		defer cancel()
+		return fn(fctx)
+	})
+	select {
+	case r := <-ch:
+		res, _ := r.Val.(engine.Result)
+		return res, r.Err
+	case <-ctx.Done():
+		return engine.Result{}, ctx.Err()
+	}
+}
+
+// flightLimit bounds one refresh: waiting for another process's refresh,
+// retrieving, the login command, retrieving again.
+func (p *Provider) flightLimit() time.Duration { return 2*p.timeout + 2*time.Minute }
+
+// storeLocked makes c the current credentials and decides until when they
+// are handed out without asking the engine.
+func (p *Provider) storeLocked(c creds.Credentials, now time.Time) {
+	p.cur, p.have = c, true
+	switch {
+	case !c.HasExpiration():
+		p.until = now.Add(p.recheck)
+	case now.Before(p.renewAt(c)):
+		p.until = p.renewAt(c)
+	case now.Before(p.refreshAt(c)):
+		p.until = minTime(now.Add(p.retryGap(c)), p.refreshAt(c))
+	default:
+		p.until = now
+	}
+}
+
+// handOutLocked returns the current credentials for the SDK and remembers
+// their key as handed out.
+func (p *Provider) handOutLocked() aws.Credentials {
+	c := p.cur
+	if n := len(p.handed); n == 0 || p.handed[n-1] != c.AccessKeyID {
+		p.handed = append(p.handed, c.AccessKeyID)
+		if len(p.handed) > maxHanded {
+			p.handed = p.handed[1:]
+		}
+	}
+	expires := p.until
+	if c.HasExpiration() && expires.After(c.Expiration) {
+		expires = c.Expiration
+	}
+	return aws.Credentials{
+		AccessKeyID:     c.AccessKeyID,
+		SecretAccessKey: c.SecretAccessKey,
+		SessionToken:    c.SessionToken,
+		Source:          CredentialsSource,
+		CanExpire:       true,
+		Expires:         expires,
+	}
+}
+
+func (p *Provider) handedLocked(keyID string) bool {
+	for _, k := range p.handed {
+		if k == keyID {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Provider) rejectionLocked(keyID string) (error, bool) {
+	for _, r := range p.rejected {
+		if r.keyID == keyID {
+			return r.err, true
+		}
+	}
+	return nil, false
+}
+
+func (p *Provider) isRejectedLocked(keyID string) bool {
+	_, bad := p.rejectionLocked(keyID)
+	return bad
+}
+
+// beyondMandatoryLocked reports whether the current credentials have a
+// known expiry and stay valid beyond the mandatory window.
+func (p *Provider) beyondMandatoryLocked(now time.Time) bool {
+	return p.cur.HasExpiration() && now.Before(p.refreshAt(p.cur))
+}
+
+// renewAt is where the advisory window of c begins.
+func (p *Provider) renewAt(c creds.Credentials) time.Time {
+	return c.Expiration.Add(-p.window(c, p.advisory))
+}
+
+// refreshAt is where the mandatory window of c begins.
+func (p *Provider) refreshAt(c creds.Credentials) time.Time {
+	return c.Expiration.Add(-p.window(c, p.mandatory))
+}
+
+// retryGap is how long to wait before trying again to renew c silently
+// inside its advisory window: a fifth of the time between the windows.
+func (p *Provider) retryGap(c creds.Credentials) time.Duration {
+	return max((p.window(c, p.advisory)-p.window(c, p.mandatory))/5, 10*time.Millisecond)
+}
+
+// window scales the window d to credentials that live less than twice the
+// advisory window, as the engine does, so that freshly issued short-lived
+// credentials are not inside their windows from birth.
+func (p *Provider) window(c creds.Credentials, d time.Duration) time.Duration {
+	if c.IssuedAt.IsZero() || !c.HasExpiration() {
+		return d
+	}
+	lifetime := c.Expiration.Sub(c.IssuedAt)
+	if lifetime <= 0 || lifetime >= 2*p.advisory {
+		return d
+	}
+	return time.Duration(float64(d) * float64(lifetime) / float64(2*p.advisory))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// engineEvent forwards the engine's events.
+func (p *Provider) engineEvent(ev engine.Event) {
+	if ev.Kind == engine.EventRetrieve {
+		p.debug("retrieving credentials", "from", ev.Message)
+		return
+	}
+	if out, ok := fromEngine(ev); ok {
+		p.report(out)
+	}
+}
+
+// Config returns an aws.Config for the Provider's profile: loaded by
+// config.LoadDefaultConfig (region and other settings from the profile,
+// then optFns), with Credentials set to p itself and [WithRefreshRetry](p)
+// appended to APIOptions. Clients made from it with NewFromConfig get fresh
+// credentials and retry a call once when AWS rejects its credentials.
+func (p *Provider) Config(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
+	opts := append([]func(*config.LoadOptions) error(nil), p.sdkOpts...)
+	prof, err := source.LoadProfile(ctx, p.profile, p.sdkOpts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("awsfresh: %w", err)
+	}
+	if prof.Exists {
+		opts = append(opts, config.WithSharedConfigProfile(p.profile))
+	}
+	opts = append(opts, optFns...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("awsfresh: load AWS config for profile %q: %w", p.profile, err)
+	}
+	cfg.Credentials = p
+	cfg.APIOptions = append(cfg.APIOptions, WithRefreshRetry(p))
+	return cfg, nil
+}
