@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// ServeHTTP answers one request. The checks run in this order: Host header,
-// path, method, Authorization header, body; then credentials are served.
+// ServeHTTP answers one request; it is what Start serves, and refuses every
+// request before Start. The checks run in this order: Host header (403
+// InvalidHost), path (404), method (405), Authorization header (401
+// MissingToken, 403 InvalidToken), body (413); then credentials are served.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Host == "" || (r.Host != s.hostIP && !strings.EqualFold(r.Host, s.hostName)) {
 		s.refuseHTTP(w, http.StatusForbidden, reasonInvalidHost,

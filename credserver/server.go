@@ -136,7 +136,8 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 
 	// Logf, when set, is told about Provider calls, failures and refused
-	// requests. It is never given a secret.
+	// requests (rate-limited). It is never given a secret. It may be called
+	// from several goroutines at once.
 	Logf func(format string, args ...any)
 
 	// Now is the clock used for freshness; nil means time.Now.
@@ -266,7 +267,7 @@ func (s *Server) Start() error {
 	s.srv = &http.Server{
 		Handler:                      s,
 		ReadHeaderTimeout:            s.opts.ReadHeaderTimeout,
-		ReadTimeout:                  s.opts.ReadHeaderTimeout + time.Second,
+		ReadTimeout:                  s.opts.ReadHeaderTimeout + s.opts.MaxHold + 2*time.Second, // must outlast a held request: when it passes, net/http cancels the request's context
 		WriteTimeout:                 s.opts.MaxHold + 5*time.Second,
 		IdleTimeout:                  idleTimeout,
 		MaxHeaderBytes:               MaxHeaderBytes,

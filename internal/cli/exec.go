@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,15 +22,6 @@ import (
 	"github.com/awsfresh/awsfresh/engine"
 	"github.com/awsfresh/awsfresh/source"
 )
-
-// shadowingVars would take precedence over the endpoint in the program's
-// credential chain, so exec removes them.
-var shadowingVars = []string{
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", envNested,
-}
 
 // ssoWarnAhead is how long before an SSO session ends exec warns.
 const ssoWarnAhead = 15 * time.Minute
@@ -117,7 +109,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 
 	srv, err := credserver.New(credserver.Options{
 		Provider: func(ctx context.Context) (creds.Credentials, error) {
-			res, err := eng.Credentials(ctx)
+			res, err := neededNow(ctx, eng)
 			if err != nil {
 				return creds.Credentials{}, errors.New(strings.Join(describe(err).lines, " "))
 			}
@@ -135,7 +127,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	defer srv.Close()
 	a.debugf("credentials endpoint at %s", srv.URL())
 
-	env, removed := a.execEnv(r, srv.Env())
+	env, removed := a.execEnv(r, srv)
 	if len(removed) > 0 {
 		a.debugf("removed from the program's environment (they would shadow the endpoint): %s", strings.Join(removed, ", "))
 	}
@@ -192,9 +184,20 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	}
 }
 
-// execEnv is the program's environment: ours with settings env applied,
-// shadowing variables removed, the endpoint and the region added.
-func (a *app) execEnv(r *resolved, endpoint []string) (env []string, removed []string) {
+// neededNow gets credentials for a program that asks for them now:
+// silently if possible; the login command runs only when nothing valid
+// beyond the mandatory window can be had without it.
+func neededNow(ctx context.Context, eng *engine.Engine) (engine.Result, error) {
+	if res, err := eng.Renew(ctx); err == nil {
+		return res, nil
+	}
+	return eng.Refresh(ctx, false)
+}
+
+// execEnv is the program's environment: ours with the settings' env
+// applied and the region set, then what would shadow the endpoint removed
+// and the endpoint added (credserver.Server.ChildEnv).
+func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, removed []string) {
 	vars := map[string]string{}
 	for _, kv := range a.io.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -204,30 +207,27 @@ func (a *app) execEnv(r *resolved, endpoint []string) (env []string, removed []s
 	for k, v := range r.settings.Env {
 		vars[k] = v.Value
 	}
-	for _, k := range shadowingVars {
-		if _, ok := vars[k]; ok {
-			delete(vars, k)
-			removed = append(removed, k)
-		}
-	}
-	for _, kv := range endpoint {
-		k, v, _ := strings.Cut(kv, "=")
-		vars[k] = v
-	}
-	region := vars["AWS_REGION"]
-	if region == "" {
-		region = vars["AWS_DEFAULT_REGION"]
-	}
-	if region == "" {
-		region = r.profileInfo.Region
-	}
+	delete(vars, envNested) // the program is not a command of ours
+	region := cmp.Or(vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"], r.profileInfo.Region)
 	if region != "" {
 		vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = region, region
 	}
+	base := make([]string, 0, len(vars))
 	for k, v := range vars {
-		env = append(env, k+"="+v)
+		base = append(base, k+"="+v)
 	}
-	sort.Strings(env)
+	sort.Strings(base)
+	env = srv.ChildEnv(base)
+	kept := map[string]bool{}
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		kept[k] = true
+	}
+	for _, kv := range base {
+		if k, _, _ := strings.Cut(kv, "="); !kept[k] {
+			removed = append(removed, k)
+		}
+	}
 	return env, removed
 }
 
