@@ -274,8 +274,12 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		case p.have:
 			// Keep the current ones; try again a little later.
 			p.until = minTime(now.Add(p.retryGap(p.cur)), p.refreshAt(p.cur))
-			if err != nil {
-				p.debug("could not renew the credentials silently", "error", creds.Redact(err.Error()))
+			if err != nil && ctx.Err() == nil && p.beyondMandatoryLocked(now) {
+				msg := fmt.Sprintf("could not renew the credentials for profile %q (%s); handing out the current ones, which expire in %s",
+					p.profile, creds.Redact(err.Error()), p.cur.Expiration.Sub(now).Round(time.Second))
+				p.mu.Unlock()
+				p.report(Event{Kind: Warning, Message: msg})
+				p.mu.Lock()
 			}
 		}
 		if p.have && p.beyondMandatoryLocked(now) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -346,7 +347,14 @@ func TestLoginInterruptedNoCooldown(t *testing.T) {
 	e, _ := newEngine(t, engine.Options{Source: src, Login: login, Now: clk.Now})
 	for i := 1; i <= 2; i++ {
 		ctx, cancel := context.WithCancel(t.Context())
-		time.AfterFunc(300*time.Millisecond, cancel)
+		go func() { // cancel once the login is running, as Ctrl+C would
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if data, _ := os.ReadFile(log); strings.Count(string(data), "\n") >= i {
+					break
+				}
+			}
+			cancel()
+		}()
 		res, err := e.Credentials(ctx)
 		cancel()
 		assertResultClean(t, res, err)
@@ -539,5 +547,53 @@ func TestSharedFlightCancellation(t *testing.T) {
 	}
 	if err != nil {
 		t.Errorf("caller B: %v", err)
+	}
+}
+
+// TestFailedRefreshNeverServesCache: a forced refresh, or a refresh after
+// a rejection, whose login fails is an error, even with credentials in the
+// cache that have not expired.
+func TestFailedRefreshNeverServesCache(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		call func(e *engine.Engine, used creds.Credentials) (engine.Result, error)
+	}{
+		{"Refresh(force)", func(e *engine.Engine, _ creds.Credentials) (engine.Result, error) {
+			return e.Refresh(t.Context(), true)
+		}},
+		{"Reject", func(e *engine.Engine, used creds.Credentials) (engine.Result, error) {
+			return e.Reject(t.Context(), used, &smithy.GenericAPIError{Code: "UnrecognizedClientException", Message: "The security token included in the request is invalid."})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clk := newClock()
+			log := filepath.Join(t.TempDir(), "logins")
+			login := &engine.Login{Command: "echo x >> " + shellQuote(log) + "; exit 1", Timeout: 10 * time.Second, Output: io.Discard}
+			src := &fakeSource{fn: func(n int) (creds.Credentials, error) {
+				if n == 1 {
+					return tempCreds(1, clk.Now().Add(time.Hour)), nil
+				}
+				return creds.Credentials{}, errExpired()
+			}}
+			e, _ := newEngine(t, engine.Options{Source: src, Login: login, Now: clk.Now})
+			first, err := e.Credentials(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tt.call(e, first.Credentials)
+			assertResultClean(t, res, err)
+			var le *engine.LoginError
+			if !errors.As(err, &le) {
+				t.Errorf("err = %v (%T), want *LoginError", err, err)
+			}
+			if !res.Credentials.Empty() {
+				t.Errorf("served %v after a failed refresh", res.Credentials)
+			}
+			if n := loginRuns(t, log); n != 1 {
+				t.Errorf("login ran %d times, want 1", n)
+			}
+		})
 	}
 }

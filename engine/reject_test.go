@@ -308,3 +308,46 @@ func TestRejectWithSimulatedAWS(t *testing.T) {
 		}
 	})
 }
+
+// TestRejectDiagnosesWithoutRefreshing: errors that are not about the
+// credentials refresh nothing.
+func TestRejectDiagnosesWithoutRefreshing(t *testing.T) {
+	t.Parallel()
+	plain := errors.New("ValidationException: model not found")
+	for _, tt := range []struct {
+		name string
+		err  error
+		kind engine.Kind // KindUnknown: the error comes back as it is
+	}{
+		{"network", errNetwork(), engine.KindNetwork},
+		{"clock", &smithy.GenericAPIError{Code: "RequestTimeTooSkewed", Message: "skewed"}, engine.KindClockSkew},
+		{"access denied", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}, engine.KindAccessDenied},
+		{"other", plain, engine.KindUnknown},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			login, log := newLogin(t)
+			src := &fakeSource{fn: func(n int) (creds.Credentials, error) { return tempCreds(n, time.Now().Add(time.Hour)), nil }}
+			ver := &fakeVerifier{}
+			e, _ := newEngine(t, engine.Options{Source: src, Login: login, Verifier: ver})
+			res, err := e.Reject(t.Context(), tempCreds(1, time.Now().Add(time.Hour)), tt.err)
+			assertResultClean(t, res, err)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("err = %v, want it to wrap %v", err, tt.err)
+			}
+			var de *engine.DiagnosedError
+			switch {
+			case tt.kind == engine.KindUnknown && errors.As(err, &de):
+				t.Errorf("unknown error diagnosed as %v", de.Kind)
+			case tt.kind != engine.KindUnknown && (!errors.As(err, &de) || de.Kind != tt.kind):
+				t.Errorf("err = %v (%T), want *DiagnosedError of kind %v", err, err, tt.kind)
+			}
+			if tt.kind == engine.KindAccessDenied && (de == nil || de.Identity != testARN || ver.Calls() != 1) {
+				t.Errorf("access denied: identity not looked up (verifier calls %d)", ver.Calls())
+			}
+			if n := loginRuns(t, log); n != 0 || src.Calls() != 0 {
+				t.Errorf("login runs %d, source calls %d; want nothing refreshed", n, src.Calls())
+			}
+		})
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,9 +27,6 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	awsfreshBin = filepath.Join(dir, "awsfresh")
-	if runtime.GOOS == "windows" {
-		awsfreshBin += ".exe"
-	}
 	build := exec.Command("go", "build", "-o", awsfreshBin, "github.com/awsfresh/awsfresh/cmd/awsfresh")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
