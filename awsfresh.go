@@ -294,6 +294,15 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // refresh waits for credentials valid beyond the mandatory window.
 func (p *Provider) refresh(ctx context.Context) (aws.Credentials, error) {
 	res, err := p.do(ctx, "refresh", func(fctx context.Context) (engine.Result, error) {
+		// A flight that ended just before this one began may have left
+		// good credentials.
+		p.mu.Lock()
+		if now := time.Now(); p.have && (now.Before(p.until) || p.beyondMandatoryLocked(now)) {
+			c := p.cur
+			p.mu.Unlock()
+			return engine.Result{Credentials: c, FromCache: true}, nil
+		}
+		p.mu.Unlock()
 		return p.eng.Refresh(fctx, false)
 	})
 	if err != nil {

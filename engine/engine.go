@@ -210,9 +210,16 @@ func (e *Engine) get(ctx context.Context, req request) (Result, error) {
 	// Do, not DoChan: a caller must not return while the command its
 	// flight started is still being stopped; the flight ends promptly on
 	// its own once ctx is done.
-	v, err, _ := e.flights.Do(key, func() (any, error) { return e.getLocked(ctx, req) })
-	r, _ := v.(Result)
-	return r, err
+	for {
+		v, err, _ := e.flights.Do(key, func() (any, error) { return e.getLocked(ctx, req) })
+		// A flight runs on its first caller's context: when that caller
+		// went away, a caller still waiting starts a flight of its own.
+		if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, runcmd.ErrInterrupted)) {
+			continue
+		}
+		r, _ := v.(Result)
+		return r, err
+	}
 }
 
 // fresh reports whether the cached credentials satisfy req.
@@ -305,7 +312,7 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 	// done in another terminal is picked up here).
 	var cause error
 	if !req.force {
-		g, err := e.retrieve(ctx, rec.Credentials)
+		g, err := e.retrieve(ctx, rec.Credentials, req.rejected)
 		switch {
 		case err == nil && e.goodFor(g.cached, req.threshold):
 			return succeed(g, false)
@@ -359,7 +366,7 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 	}
 
 	// 3. Retrieve again, once. Still invalid is final.
-	g, err := e.retrieve(ctx, nil)
+	g, err := e.retrieve(ctx, nil, req.rejected)
 	if err == nil && e.goodFor(g.cached, e.opts.MandatoryWindow) {
 		return succeed(g, true)
 	}
@@ -411,7 +418,10 @@ type got struct {
 // retrieve gets credentials from the source and verifies them with STS
 // when their expiry is unknown, unless prev (the cache) verified the same
 // key recently.
-func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds) (got, error) {
+//
+// Credentials equal to the rejected ones (a source replaying a stale
+// cache) are always verified, whatever their expiry says.
+func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds, rejected string) (got, error) {
 	e.emit(Event{Kind: EventRetrieve, Message: e.opts.Source.Describe()})
 	v, err := e.opts.Source.Retrieve(ctx)
 	if err != nil {
@@ -419,13 +429,14 @@ func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds) (got, error) {
 	}
 	now := e.opts.Now()
 	c := newCachedCreds(v, now)
-	if v.HasExpiration() {
+	again := rejected != "" && v.AccessKeyID == rejected
+	if v.HasExpiration() && !again {
 		if v.Expiration.Before(now) {
 			return got{cached: c}, fmt.Errorf("%s returned credentials that expired %s ago", e.opts.Source.Describe(), now.Sub(v.Expiration).Round(time.Second))
 		}
 		return got{cached: c}, nil
 	}
-	if prev != nil && prev.AccessKeyID == v.AccessKeyID && prev.SecretAccessKey == v.SecretAccessKey &&
+	if !again && prev != nil && prev.AccessKeyID == v.AccessKeyID && prev.SecretAccessKey == v.SecretAccessKey &&
 		prev.VerifiedAt != nil && now.Sub(*prev.VerifiedAt) < e.opts.RecheckInterval {
 		c.VerifiedAt, c.Identity = prev.VerifiedAt, prev.Identity
 		return got{cached: c}, nil

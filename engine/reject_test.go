@@ -99,8 +99,7 @@ func TestRejectDoesNotServeRejectedKey(t *testing.T) {
 			res, err := e.Reject(t.Context(), old, errExpired())
 			assertResultClean(t, res, err)
 			if err == nil && res.Credentials.AccessKeyID == old.AccessKeyID {
-				t.Skip("BUG: Engine.Reject returns the very key the caller reported rejected when the source hands it back " +
-					"(engine.go retrieve: no STS verification of a re-read rejected key; known expiry skips Verify, unknown expiry reuses prev.VerifiedAt)")
+				t.Fatal("Engine.Reject returned the very key the caller reported rejected")
 			}
 			if err != nil {
 				t.Fatalf("Reject: %v", err)
