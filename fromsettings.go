@@ -12,7 +12,6 @@ import (
 
 	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/settings"
-	"github.com/awsfresh/awsfresh/source"
 )
 
 // Environment variables FromSettings reads, as the awsfresh command does.
@@ -130,7 +129,7 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 			c.sdkOpts = append(c.sdkOpts, e.opt(v))
 		}
 	}
-	prof, err := source.LoadProfile(ctx, c.profile, c.sdkOpts...)
+	prof, err := loadProfile(ctx, c.profile, c.sdkOpts)
 	if err != nil {
 		return nil, fmt.Errorf("awsfresh: %w", err)
 	}

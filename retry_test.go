@@ -282,7 +282,7 @@ func TestRefreshRetryOuterCache(t *testing.T) {
 // stackCall runs a hand-built middleware stack whose "Signing" step signs
 // with p's credentials and whose transport answers with answers in turn.
 // It returns the error and the requests' access keys and bodies.
-func stackCall(t *testing.T, p *Provider, body io.Reader, answers ...int) (err error, keys []string, bodies []string) {
+func stackCall(t *testing.T, p *Provider, body io.Reader, answers ...int) (keys, bodies []string, err error) {
 	t.Helper()
 	stack := middleware.NewStack("Op", smithyhttp.NewStackRequest)
 	if err := stack.Serialize.Add(middleware.SerializeMiddlewareFunc("SetBody", func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
@@ -342,9 +342,9 @@ func stackCall(t *testing.T, p *Provider, body io.Reader, answers ...int) (err e
 		n++
 		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}, nil
 	})
-	h := middleware.DecorateHandler(smithyhttp.NewClientHandler(client), stack)
+	h := middleware.DecorateHandler(smithyhttp.NewClientHandlerWithOptions(client), stack)
 	_, _, err = h.Handle(context.Background(), struct{}{})
-	return err, keys, bodies
+	return keys, bodies, err
 }
 
 // onlyReader hides every method of a reader but Read: it cannot be rewound.
@@ -371,7 +371,7 @@ func TestRefreshRetryStream(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &fakeSource{lifetime: time.Hour}
 			p, rec := newFakeProvider(t, src, 0, 0)
-			err, keys, bodies := stackCall(t, p, tt.body, tt.answers...)
+			keys, bodies, err := stackCall(t, p, tt.body, tt.answers...)
 			if (err != nil) != tt.wantErr {
 				t.Errorf("err = %v, want error %v", err, tt.wantErr)
 			}

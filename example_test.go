@@ -1,0 +1,124 @@
+package awsfresh_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/awsfresh/awsfresh"
+	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/settings"
+)
+
+// An agent that calls Amazon Bedrock for hours: credentials renew
+// silently, and when the SSO session ends, "aws sso login" runs once,
+// bounded by a deadline, for all concurrent calls.
+func ExampleNew() {
+	ctx := context.Background()
+	p, err := awsfresh.New(awsfresh.Options{
+		Profile:      "dev",
+		LoginCommand: "aws sso login --profile dev",
+		Timeout:      2 * time.Minute,
+		Logger:       slog.Default(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := p.Config(ctx) // Credentials: p, APIOptions: WithRefreshRetry(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := bedrockruntime.NewFromConfig(cfg)
+
+	out, err := client.Converse(ctx, &bedrockruntime.ConverseInput{
+		ModelId: aws.String("anthropic.claude-3-5-haiku-20241022-v1:0"),
+		Messages: []types.Message{{
+			Role:    types.ConversationRoleUser,
+			Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}},
+		}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if msg, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
+		for _, block := range msg.Value.Content {
+			if text, ok := block.(*types.ContentBlockMemberText); ok {
+				fmt.Println(text.Value)
+			}
+		}
+	}
+}
+
+// A tool that behaves like Claude Code: the login and export commands come
+// from awsAuthRefresh and awsCredentialExport in the settings files.
+func ExampleFromSettings() {
+	ctx := context.Background()
+	p, err := awsfresh.FromSettings(ctx, awsfresh.SettingsOptions{
+		Options: awsfresh.Options{
+			OnEvent: func(ev awsfresh.Event) {
+				if ev.Kind == awsfresh.RefreshStarted {
+					fmt.Fprintf(os.Stderr, "Refreshing AWS credentials (%s)...\n", ev.Command)
+				}
+			},
+		},
+	})
+	var untrusted *settings.UntrustedError
+	if errors.As(err, &untrusted) {
+		// The project's .claude/settings.json sets the command; its message
+		// says how to trust the file.
+		log.Fatal(err)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := p.Config(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = bedrockruntime.NewFromConfig(cfg)
+}
+
+// Adding the provider and the retry to an aws.Config loaded elsewhere.
+func ExampleWithRefreshRetry() {
+	ctx := context.Background()
+	p, err := awsfresh.New(awsfresh.Options{Profile: "dev", LoginCommand: "aws sso login --profile dev"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-west-2"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Not config.WithCredentialsProvider(p): that would wrap p in an
+	// aws.CredentialsCache, which would hand rejected credentials to the
+	// retry again.
+	cfg.Credentials = p
+	cfg.APIOptions = append(cfg.APIOptions, awsfresh.WithRefreshRetry(p))
+	_ = bedrockruntime.NewFromConfig(cfg)
+}
+
+// The error of a login command that did not finish in time.
+func ExampleRefreshError() {
+	err := error(&awsfresh.RefreshError{
+		Profile: "dev",
+		Err: &engine.LoginError{
+			Command: "aws sso login --profile dev",
+			Err:     &runcmd.TimeoutError{Timeout: 3 * time.Minute},
+		},
+	})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, runcmd.ErrTimeout))
+	// Output:
+	// AWS authentication refresh timed out after 3 minutes; please check your AWS credentials and try again (to log in by hand, run: aws sso login --profile dev)
+	// true
+}
