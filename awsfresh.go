@@ -77,8 +77,8 @@ type Options struct {
 	// routine steps (silent renewals). It never receives a secret.
 	Logger *slog.Logger
 
-	// OnEvent, when set, is called for every Event, from the goroutine
-	// that caused it. It must not block.
+	// OnEvent, when set, is called for every Event, synchronously and
+	// possibly from several goroutines at once. It must not block.
 	OnEvent func(Event)
 
 	// AdvisoryWindow, MandatoryWindow and RecheckInterval tune when
@@ -273,8 +273,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		now = time.Now()
 		switch {
 		case err == nil && !p.isRejectedLocked(res.Credentials.AccessKeyID):
-			if res.Credentials.AccessKeyID != p.cur.AccessKeyID {
-				p.debug("renewed the credentials silently", "key", res.Credentials.MaskedKeyID(), "expires", res.Credentials.Expiration)
+			if c := res.Credentials; c.AccessKeyID != p.cur.AccessKeyID {
+				// Deferred before the unlocks below, so it runs after them.
+				defer p.debug("renewed the credentials silently", "key", c.MaskedKeyID(), "expires", c.Expiration)
 			}
 			p.storeLocked(res.Credentials, now)
 		case p.have:
@@ -309,29 +310,32 @@ func (p *Provider) refresh(ctx context.Context) (aws.Credentials, error) {
 			return engine.Result{Credentials: c, FromCache: true}, nil
 		}
 		p.mu.Unlock()
-		return p.eng.Refresh(fctx, false)
+		res, err := p.eng.Refresh(fctx, false)
+		if err != nil {
+			return res, err
+		}
+		p.mu.Lock()
+		rejErr, bad := p.rejectionLocked(res.Credentials.AccessKeyID)
+		p.mu.Unlock()
+		if bad {
+			// The disk cache still held credentials AWS had rejected
+			// (another call's rejection is being handled): get past them.
+			res, err = p.eng.Reject(fctx, res.Credentials, rejErr)
+			if err != nil {
+				return res, &RefreshError{Profile: p.profile, Err: err, Rejected: rejErr}
+			}
+		}
+		p.store(res.Credentials)
+		return res, nil
 	})
 	if err != nil {
+		var re *RefreshError
+		if errors.As(err, &re) {
+			return aws.Credentials{}, err
+		}
 		return aws.Credentials{}, &RefreshError{Profile: p.profile, Err: err}
 	}
-	p.mu.Lock()
-	rejErr, bad := p.rejectionLocked(res.Credentials.AccessKeyID)
-	p.mu.Unlock()
-	if bad {
-		// The disk cache still held credentials AWS had rejected (another
-		// call's rejection is being handled): get past them.
-		keyID := res.Credentials.AccessKeyID
-		res, err = p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
-			return p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, rejErr)
-		})
-		if err != nil {
-			return aws.Credentials{}, &RefreshError{Profile: p.profile, Err: err, Rejected: rejErr}
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.storeLocked(res.Credentials, time.Now())
-	return p.handOutLocked(), nil
+	return p.handOut(res.Credentials), nil
 }
 
 // reject handles AWS's rejection of the credentials with access key ID
@@ -354,16 +358,15 @@ func (p *Provider) reject(ctx context.Context, keyID string, awsErr error) error
 	}
 	p.mu.Unlock()
 
-	res, err := p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
-		return p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, awsErr)
+	_, err := p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
+		res, err := p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, awsErr)
+		if err == nil {
+			p.store(res.Credentials)
+		}
+		return res, err
 	})
 	if err != nil {
 		return &RefreshError{Profile: p.profile, Err: err, Rejected: awsErr}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.isRejectedLocked(res.Credentials.AccessKeyID) {
-		p.storeLocked(res.Credentials, time.Now())
 	}
 	return nil
 }
@@ -411,17 +414,40 @@ func (p *Provider) storeLocked(c creds.Credentials, now time.Time) {
 	}
 }
 
+// store makes c the current credentials, unless AWS rejected them.
+func (p *Provider) store(c creds.Credentials) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.isRejectedLocked(c.AccessKeyID) {
+		p.storeLocked(c, time.Now())
+	}
+}
+
+// handOut returns the current credentials, or c when there are none (they
+// were rejected since c was obtained).
+func (p *Provider) handOut(c creds.Credentials) aws.Credentials {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.have {
+		return p.handOutLocked()
+	}
+	return p.handOutValueLocked(c, time.Now())
+}
+
 // handOutLocked returns the current credentials for the SDK and remembers
 // their key as handed out.
-func (p *Provider) handOutLocked() aws.Credentials {
-	c := p.cur
+func (p *Provider) handOutLocked() aws.Credentials { return p.handOutValueLocked(p.cur, p.until) }
+
+// handOutValueLocked returns c for the SDK, to be asked for again at until,
+// and remembers its key as handed out.
+func (p *Provider) handOutValueLocked(c creds.Credentials, until time.Time) aws.Credentials {
 	if n := len(p.handed); n == 0 || p.handed[n-1] != c.AccessKeyID {
 		p.handed = append(p.handed, c.AccessKeyID)
 		if len(p.handed) > maxHanded {
 			p.handed = p.handed[1:]
 		}
 	}
-	expires := p.until
+	expires := until
 	if c.HasExpiration() && expires.After(c.Expiration) {
 		expires = c.Expiration
 	}

@@ -28,16 +28,19 @@
 // Claude Code's settings files, refusing a command from a project's own
 // settings until the user trusted it.
 //
-// Credentials, SSO sessions, the cooldown and the one-refresh-at-a-time lock
-// are shared through a disk cache (see [Options.CacheDir]) with every other
-// Provider and awsfresh process of the same user, so several programs do
-// not each run the login command.
+// The last good credentials, the login cooldown and the one-refresh-at-a-
+// time lock are shared through a disk cache (see [Options.CacheDir]) with
+// every other Provider and awsfresh process of the same user, so several
+// programs do not each run the login command.
 //
 // This package owns the public API over package engine: the
 // credentials provider, the SDK middleware, settings-driven construction,
 // events and the wording of errors. It decides nothing about credentials
 // itself (package engine does), prints nothing (it reports through
-// [Options.Logger] and [Options.OnEvent] and returns errors), starts no
-// background goroutine of its own, and never puts a secret — secret key,
-// session token, full access key ID — in an error, an event or a log line.
+// [Options.Logger] and [Options.OnEvent] and returns errors), does no
+// background work (credentials are renewed when a call asks for them; a
+// refresh outlives a call that gave up only to serve the calls still
+// waiting, and only until its deadline), and never puts a secret — secret
+// key, session token, full access key ID — in an error, an event or a log
+// line.
 package awsfresh
