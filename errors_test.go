@@ -14,30 +14,6 @@ import (
 	"github.com/awsfresh/awsfresh/runcmd"
 )
 
-func TestHumanDuration(t *testing.T) {
-	for _, tt := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0 seconds"},
-		{250 * time.Millisecond, "250 milliseconds"},
-		{time.Second, "1 second"},
-		{2 * time.Second, "2 seconds"},
-		{59 * time.Second, "59 seconds"},
-		{time.Minute, "1 minute"},
-		{90 * time.Second, "90 seconds"},
-		{3 * time.Minute, "3 minutes"},
-		{150 * time.Second, "2 minutes 30 seconds"},
-		{time.Hour, "1 hour"},
-		{65 * time.Minute, "1 hour 5 minutes"},
-		{2*time.Hour + 30*time.Second, "2 hours"},
-	} {
-		if got := humanDuration(tt.d); got != tt.want {
-			t.Errorf("humanDuration(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
-
 func TestRefreshErrorMessages(t *testing.T) {
 	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	expired := &smithy.GenericAPIError{Code: "ExpiredTokenException", Message: "The security token included in the request is expired"}
@@ -49,10 +25,10 @@ func TestRefreshErrorMessages(t *testing.T) {
 		is   error
 	}{
 		{"timeout", &engine.LoginError{Command: "aws sso login", Err: &runcmd.TimeoutError{Timeout: 3 * time.Minute}},
-			"AWS authentication refresh timed out after 3 minutes; please check your AWS credentials and try again (to log in by hand, run: aws sso login)",
+			"AWS authentication refresh timed out after 3 minutes; Please check your AWS credentials and try again; To log in by hand, run: aws sso login",
 			runcmd.ErrTimeout},
 		{"timeout after an expired token", &engine.LoginError{Command: "x", Err: &runcmd.TimeoutError{Timeout: 90 * time.Second}, LastCause: expired},
-			"AWS authentication refresh timed out after 90 seconds; please check your AWS credentials and try again (to log in by hand, run: x); security token expired, please refresh your AWS credentials",
+			"AWS authentication refresh timed out after 90 seconds; Please check your AWS credentials and try again; To log in by hand, run: x; Security token expired. Please refresh your AWS credentials",
 			runcmd.ErrTimeout},
 		{"exit status", &engine.LoginError{Command: "login.sh", Err: &runcmd.ExitError{Code: 2}},
 			"AWS authentication refresh failed: login.sh exited with status 2", nil},
@@ -63,11 +39,11 @@ func TestRefreshErrorMessages(t *testing.T) {
 		{"interrupted", &engine.LoginError{Command: "x", Err: &runcmd.SignalError{Signal: syscall.SIGINT}},
 			"AWS authentication refresh interrupted", runcmd.ErrInterrupted},
 		{"still invalid", &engine.StillInvalidError{Profile: "dev", Err: errors.New("they expire in 2s")},
-			`AWS authentication refresh finished, but the credentials for profile "dev" are still not valid: they expire in 2s`, nil},
+			`AWS authentication refresh finished, but the credentials for profile "dev" are still not valid; Reason: they expire in 2s; awsfresh will not run the login command again on its own for a while; fix the login command or the profile, then run 'awsfresh refresh --force'`, nil},
 		{"cooldown", &engine.CooldownError{Profile: "dev", LastFailure: now.Add(-5 * time.Second), Until: now.Add(25 * time.Second), Now: now, LastError: "timed out"},
-			"AWS authentication refresh failed 5 seconds ago; not retrying for another 25 seconds (last failure: timed out)", nil},
+			"AWS authentication refresh failed 5 seconds ago; not retrying for another 25 seconds (use --force to retry now); Last failure: timed out", nil},
 		{"no login command", fmt.Errorf("%w for profile %q: %w", engine.ErrNoLoginCommand, "dev", errors.New("SSO session has expired")),
-			`AWS credentials for profile "dev" need a login, but no login command is configured (for example "aws sso login --profile dev"): no login command configured for profile "dev": SSO session has expired`,
+			`AWS credentials for profile "dev" are not available: no login command configured for profile "dev": SSO session has expired; Configure a login command: pass --command, set AWSFRESH_REFRESH_COMMAND, or set awsAuthRefresh in ~/.claude/settings.json (for example "aws sso login --profile NAME")`,
 			engine.ErrNoLoginCommand},
 		{"other, redacted", errors.New("export printed SecretAccessKey=" + secret),
 			`AWS credentials for profile "dev" are not available: export printed SecretAccessKey=[REDACTED]`, nil},

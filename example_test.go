@@ -119,6 +119,6 @@ func ExampleRefreshError() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, runcmd.ErrTimeout))
 	// Output:
-	// AWS authentication refresh timed out after 3 minutes; please check your AWS credentials and try again (to log in by hand, run: aws sso login --profile dev)
+	// AWS authentication refresh timed out after 3 minutes; Please check your AWS credentials and try again; To log in by hand, run: aws sso login --profile dev
 	// true
 }

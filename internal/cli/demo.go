@@ -25,6 +25,7 @@ import (
 	"github.com/awsfresh/awsfresh/credserver"
 	"github.com/awsfresh/awsfresh/engine"
 	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/wording"
 	"github.com/awsfresh/awsfresh/runcmd"
 	"github.com/awsfresh/awsfresh/source"
 )
@@ -140,7 +141,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	}
 	loginCmd := creds.ShellQuote(self) + " demo sso-login " + creds.ShellQuote(sim.URL()) + " " + creds.ShellQuote(home)
 
-	fmt.Fprintf(out, "awsfresh demo: a simulated AWS at %s; role credentials live %s, the SSO session %s.\n", sim.URL(), humanDuration(demoRoleLifetime), humanDuration(demoSSOLifetime))
+	fmt.Fprintf(out, "awsfresh demo: a simulated AWS at %s; role credentials live %s, the SSO session %s.\n", sim.URL(), wording.Duration(demoRoleLifetime), wording.Duration(demoSSOLifetime))
 	fmt.Fprintf(out, "The login command stands in for `aws sso login`.\n\n")
 
 	var logins atomic.Int32
@@ -154,11 +155,11 @@ func (a *app) runDemo(ctx context.Context) error {
 				switch ev.Kind {
 				case engine.EventLoginStarted:
 					logins.Add(1)
-					tl.say("login command starts (deadline %s): the SSO session is over", humanDuration(ev.Timeout))
+					tl.say("login command starts (deadline %s): the SSO session is over", wording.Duration(ev.Timeout))
 				case engine.EventLoginFinished:
-					tl.say("login command finished in %s: a new SSO session", humanDuration(ev.Elapsed))
+					tl.say("login command finished in %s: a new SSO session", wording.Duration(ev.Elapsed))
 				case engine.EventLoginFailed:
-					tl.say("login command failed after %s", humanDuration(ev.Elapsed))
+					tl.say("login command failed after %s", wording.Duration(ev.Elapsed))
 				}
 			},
 		})
@@ -175,13 +176,13 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	tl.say("credentials %s issued, expire in %s", res.Credentials.MaskedKeyID(), humanDuration(time.Until(res.Credentials.Expiration)))
+	tl.say("credentials %s issued, expire in %s", res.Credentials.MaskedKeyID(), wording.Duration(time.Until(res.Credentials.Expiration)))
 	res2, err := eng.Refresh(ctx, false)
 	tl.check(err == nil && !res2.LoginRan && sim.Count(simaws.OpSSOLogin) == 1, "a second refresh right after does not run it again (no refresh loop)")
 
 	// 2. A program under exec: a Go SDK client calling STS twice a second
 	// through the local endpoint while credentials and the session expire.
-	fmt.Fprintf(out, "\n2. A program makes AWS calls for %s through awsfresh's endpoint\n", humanDuration(demoRun))
+	fmt.Fprintf(out, "\n2. A program makes AWS calls for %s through awsfresh's endpoint\n", wording.Duration(demoRun))
 	srv, err := credserver.New(credserver.Options{Provider: func(ctx context.Context) (creds.Credentials, error) {
 		r, err := neededNow(ctx, eng)
 		return r.Credentials, err
@@ -212,7 +213,7 @@ func (a *app) runDemo(ctx context.Context) error {
 				if r.Credentials.AccessKeyID != last {
 					last = r.Credentials.AccessKeyID
 					renewals.Add(1)
-					tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", r.Credentials.MaskedKeyID(), humanDuration(time.Until(r.Credentials.Expiration)))
+					tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", r.Credentials.MaskedKeyID(), wording.Duration(time.Until(r.Credentials.Expiration)))
 				}
 			}
 		}
@@ -224,7 +225,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	tl.check(sim.Count(simaws.OpSSOLogin) == 2, "the SSO session ended once and the login command renewed it once (%d logins in all)", sim.Count(simaws.OpSSOLogin))
 
 	// 3. A login command that hangs is cut off at its deadline.
-	fmt.Fprintf(out, "\n3. A login command that hangs (a browser flow nobody completes), deadline %s\n", humanDuration(demoHangTimeout))
+	fmt.Fprintf(out, "\n3. A login command that hangs (a browser flow nobody completes), deadline %s\n", wording.Duration(demoHangTimeout))
 	sim.ExpireSSOTokens()
 	sim.RevokeRefreshTokens()
 	if _, err := simaws.WriteSSOCache(home, demoSSOSession, demoStartURL, demoRegion, simaws.SSOToken{AccessToken: "expired", ExpiresAt: time.Now().Add(-time.Minute)}); err != nil {
@@ -242,7 +243,7 @@ func (a *app) runDemo(ctx context.Context) error {
 			tl.say("│ %s", l)
 		}
 	}
-	tl.check(errors.Is(err, runcmd.ErrTimeout) && took < demoHangTimeout+3*time.Second, "cut off after %s, at its deadline", humanDuration(took.Round(100*time.Millisecond)))
+	tl.check(errors.Is(err, runcmd.ErrTimeout) && took < demoHangTimeout+3*time.Second, "cut off after %s, at its deadline", wording.Duration(took.Round(100*time.Millisecond)))
 
 	// 4. Right after, no refresh loop: the cooldown holds the login back.
 	fmt.Fprintln(out, "\n4. Asked again right away")
@@ -256,9 +257,9 @@ func (a *app) runDemo(ctx context.Context) error {
 
 	fmt.Fprintln(out)
 	if len(tl.fails) > 0 {
-		return &exitError{code: exitFailed, lines: append([]string{"Error: the demo failed:"}, tl.fails...)}
+		return &exitError{code: wording.ExitFailed, lines: append([]string{"Error: the demo failed:"}, tl.fails...)}
 	}
-	fmt.Fprintf(out, "Demo finished in %s: every step checked.\n", humanDuration(time.Since(tl.start).Round(time.Second)))
+	fmt.Fprintf(out, "Demo finished in %s: every step checked.\n", wording.Duration(time.Since(tl.start).Round(time.Second)))
 	return nil
 }
 

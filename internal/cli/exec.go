@@ -20,6 +20,7 @@ import (
 	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/credserver"
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/wording"
 	"github.com/awsfresh/awsfresh/source"
 )
 
@@ -68,7 +69,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if logFile != "" {
 		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return &exitError{code: exitUsage, lines: []string{"Error: --log: " + err.Error()}}
+			return &exitError{code: wording.ExitUsage, lines: []string{"Error: --log: " + err.Error()}}
 		}
 		defer f.Close()
 		logw = f
@@ -79,9 +80,9 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	onEvent := func(ev engine.Event) {
 		switch ev.Kind {
 		case engine.EventLoginStarted:
-			logf("credentials are needed now and cannot be renewed silently; running the login command for profile %q (timeout %s): %s", ev.Profile, humanDuration(ev.Timeout), ev.Command)
+			logf("credentials are needed now and cannot be renewed silently; running the login command for profile %q (timeout %s): %s", ev.Profile, wording.Duration(ev.Timeout), ev.Command)
 		case engine.EventLoginFinished:
-			logf("login command finished in %s", humanDuration(ev.Elapsed))
+			logf("login command finished in %s", wording.Duration(ev.Elapsed))
 		case engine.EventLoginFailed:
 			logf("%s", strings.Join(describe(ev.Err).lines, "\n  "))
 		case engine.EventWarning:
@@ -256,7 +257,7 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
 				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
 					warnedSSO = true
-					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, humanDuration(left), profile.Name)
+					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), profile.Name)
 				}
 			}
 		}

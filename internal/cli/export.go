@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 func (a *app) exportCommand() *cobra.Command {
@@ -69,7 +70,7 @@ awsCredentialExport object), env (shell export lines).`,
 			}
 			out, err := creds.Render(res.Credentials, f)
 			if errors.Is(err, creds.ErrNoSessionToken) {
-				return &exitError{code: exitFailed, lines: []string{
+				return &exitError{code: wording.ExitFailed, lines: []string{
 					"Error: the credentials are long-term keys without a session token, and Claude Code rejects those.",
 					"Use a profile with temporary credentials (SSO or a role), or --format process.",
 				}}

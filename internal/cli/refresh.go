@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 func (a *app) refreshCommand() *cobra.Command {
@@ -73,7 +74,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 	switch {
 	case c.HasExpiration():
 		left := time.Until(c.Expiration)
-		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid for %s (until %s).\n", profile, humanDuration(left), c.Expiration.Local().Format("15:04 MST"))
+		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid for %s (until %s).\n", profile, wording.Duration(left), c.Expiration.Local().Format("15:04 MST"))
 	case res.Identity != "":
 		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid (%s).\n", profile, res.Identity)
 	default:
@@ -85,7 +86,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 func (a *app) printEvent(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventLoginStarted:
-		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, humanDuration(ev.Timeout), ev.Command)
+		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, wording.Duration(ev.Timeout), ev.Command)
 	case engine.EventLoginFinished:
 		a.debugf("login command finished in %s", ev.Elapsed.Round(time.Millisecond))
 	case engine.EventRetrieve:

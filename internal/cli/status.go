@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/wording"
 	"github.com/awsfresh/awsfresh/source"
 )
 
@@ -223,7 +224,7 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 
 func relative(d time.Duration) string {
 	if d < 0 {
-		return humanDuration(-d) + " ago"
+		return wording.Duration(-d) + " ago"
 	}
-	return "in " + humanDuration(d)
+	return "in " + wording.Duration(d)
 }
