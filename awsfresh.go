@@ -545,7 +545,7 @@ func (p *Provider) engineEvent(ev engine.Event) {
 // credentials and retry a call once when AWS rejects its credentials.
 func (p *Provider) Config(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts := append([]func(*config.LoadOptions) error(nil), p.sdkOpts...)
-	prof, err := loadProfile(ctx, p.profile, p.sdkOpts)
+	prof, err := source.LoadProfile(ctx, p.profile, p.sdkOpts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("awsfresh: %w", err)
 	}
@@ -560,24 +560,4 @@ func (p *Provider) Config(ctx context.Context, optFns ...func(*config.LoadOption
 	cfg.Credentials = p
 	cfg.APIOptions = append(cfg.APIOptions, WithRefreshRetry(p))
 	return cfg, nil
-}
-
-// loadProfile reads the profile from the shared config files the SDK would
-// read now: $AWS_CONFIG_FILE and $AWS_SHARED_CREDENTIALS_FILE, else those
-// under the current home directory (the SDK's defaults for reading one
-// profile are fixed when the program starts), then opts.
-func loadProfile(ctx context.Context, name string, opts []func(*config.LoadOptions) error) (source.Profile, error) {
-	cfgFile := os.Getenv("AWS_CONFIG_FILE")
-	if cfgFile == "" {
-		cfgFile = config.DefaultSharedConfigFilename()
-	}
-	credFile := os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
-	if credFile == "" {
-		credFile = config.DefaultSharedCredentialsFilename()
-	}
-	all := append([]func(*config.LoadOptions) error{
-		config.WithSharedConfigFiles([]string{cfgFile}),
-		config.WithSharedCredentialsFiles([]string{credFile}),
-	}, opts...)
-	return source.LoadProfile(ctx, name, all...)
 }

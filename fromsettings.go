@@ -4,25 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
-	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
-	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/settings"
-)
-
-// Environment variables FromSettings reads, as the awsfresh command does.
-const (
-	envTimeout        = "AWSFRESH_TIMEOUT"
-	envRefreshCommand = "AWSFRESH_REFRESH_COMMAND"
-	envExportCommand  = "AWSFRESH_EXPORT_COMMAND"
-	// envNested marks the commands awsfresh runs; an awsfresh (or a
-	// FromSettings Provider) started by one of them never runs the login
-	// command itself.
-	envNested = "AWSFRESH_NESTED"
 )
 
 // SettingsOptions configures [FromSettings].
@@ -83,126 +67,33 @@ type SettingsOptions struct {
 // When this process was started by a command awsfresh runs, the Provider
 // never runs the login command.
 func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) {
-	s, err := settings.Load(settings.LoadOptions{
-		ProjectDir:   opts.ProjectDir,
-		Extra:        opts.SettingsFiles,
-		ManagedPaths: opts.managedPaths,
+	self, _ := os.Executable()
+	r, err := resolve.Resolve(ctx, resolve.Input{
+		Environ:       opts.Env,
+		Self:          self,
+		ProjectDir:    opts.ProjectDir,
+		SettingsFiles: opts.SettingsFiles,
+		ManagedPaths:  opts.managedPaths,
+		Profile:       opts.Profile,
+		Timeout:       opts.Timeout,
+		LoginCommand:  opts.LoginCommand,
+		ExportCommand: opts.ExportCommand,
 	})
-	if err != nil {
-		return nil, err
-	}
-	c := providerConfig{Options: opts.Options, nested: os.Getenv(envNested) != ""}
-
-	switch {
-	case opts.Profile != "":
-		c.profile = opts.Profile
-	case os.Getenv("AWS_PROFILE") != "":
-		c.profile = os.Getenv("AWS_PROFILE")
-	case s.Env["AWS_PROFILE"].Value != "":
-		c.profile = s.Env["AWS_PROFILE"].Value
-	default:
-		c.profile = "default"
-	}
-
-	if c.Timeout == 0 {
-		if v := os.Getenv(envTimeout); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("awsfresh: %s=%q is not a positive Go duration such as 90s or 3m", envTimeout, v)
-			}
-			c.Timeout = d
-		}
-	}
-
-	sdkEnv := []struct {
-		name string
-		opt  func(string) func(*config.LoadOptions) error
-	}{
-		{"AWS_REGION", func(v string) func(*config.LoadOptions) error { return config.WithRegion(v) }},
-		{"AWS_CONFIG_FILE", func(v string) func(*config.LoadOptions) error { return config.WithSharedConfigFiles([]string{v}) }},
-		{"AWS_SHARED_CREDENTIALS_FILE", func(v string) func(*config.LoadOptions) error {
-			return config.WithSharedCredentialsFiles([]string{v})
-		}},
-	}
-	for _, e := range sdkEnv {
-		if v := s.Env[e.name].Value; v != "" {
-			c.sdkOpts = append(c.sdkOpts, e.opt(v))
-		}
-	}
-	prof, err := loadProfile(ctx, c.profile, c.sdkOpts)
 	if err != nil {
 		return nil, fmt.Errorf("awsfresh: %w", err)
 	}
-	c.region = prof.Region
-	c.Env = childEnv(opts.Env, s, c.profile)
-
-	self, _ := os.Executable()
-	pick := func(explicit, fromEnv string, setting *settings.Value, fallback string) (string, *settings.Value) {
-		for _, cand := range []struct {
-			line string
-			v    *settings.Value
-		}{{explicit, nil}, {fromEnv, nil}, {settingValue(setting), setting}, {fallback, nil}} {
-			if strings.TrimSpace(cand.line) == "" || settings.InvokesAwsfresh(cand.line, self) {
-				continue
-			}
-			return cand.line, cand.v
-		}
-		return "", nil
+	if err := r.CheckTrust(opts.TrustStore, r.Login, r.Export); err != nil {
+		return nil, err
 	}
-	ssoDefault := ""
-	if prof.IsSSO() {
-		ssoDefault = "aws sso login --profile " + creds.ShellQuote(c.profile)
+	c := providerConfig{Options: opts.Options, profile: r.Profile, sdkOpts: r.SDKOptions, nested: r.Nested, region: r.ProfileInfo.Region}
+	c.Timeout = r.Timeout
+	c.Env = r.ChildEnv
+	c.LoginCommand, c.ExportCommand = "", ""
+	if r.Login != nil {
+		c.LoginCommand = r.Login.Line
 	}
-	var loginFrom, exportFrom *settings.Value
-	c.LoginCommand, loginFrom = pick(opts.LoginCommand, os.Getenv(envRefreshCommand), s.AuthRefresh, ssoDefault)
-	c.ExportCommand, exportFrom = pick(opts.ExportCommand, os.Getenv(envExportCommand), s.CredentialExport, "")
-
-	for _, v := range []*settings.Value{loginFrom, exportFrom} {
-		if v == nil || !v.File.Scope.NeedsTrust() {
-			continue
-		}
-		store := opts.TrustStore
-		if store == nil {
-			if store, err = settings.DefaultTrustStore(); err != nil {
-				return nil, err
-			}
-		}
-		if err := s.CheckTrust(store, v); err != nil {
-			return nil, err
-		}
+	if r.Export != nil {
+		c.ExportCommand = r.Export.Line
 	}
 	return newProvider(c)
-}
-
-func settingValue(v *settings.Value) string {
-	if v == nil {
-		return ""
-	}
-	return v.Value
-}
-
-// childEnv is the environment of the commands the Provider runs: base (or
-// the process's), the settings' env over it, the profile, and the nesting
-// marker.
-func childEnv(base []string, s *settings.Settings, profile string) []string {
-	if base == nil {
-		base = os.Environ()
-	}
-	env := map[string]string{}
-	for _, kv := range base {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	for k, v := range s.Env {
-		env[k] = v.Value
-	}
-	env["AWS_PROFILE"] = profile
-	env[envNested] = "1"
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/simaws"
 	"github.com/awsfresh/awsfresh/settings"
 )
@@ -69,12 +70,12 @@ func TestFromSettings(t *testing.T) {
 			wantProfile: "other", wantTimeout: DefaultTimeout},
 		{name: "explicit options win",
 			user:        `{"awsAuthRefresh": "my-login", "awsCredentialExport": "my-export", "env": {"AWS_PROFILE": "dev"}}`,
-			env:         map[string]string{envRefreshCommand: "env-login", envTimeout: "90s"},
+			env:         map[string]string{resolve.EnvRefreshCommand: "env-login", resolve.EnvTimeout: "90s"},
 			opts:        Options{Profile: "explicit", LoginCommand: "opt-login", ExportCommand: "opt-export", Timeout: time.Minute},
 			wantProfile: "explicit", wantLogin: "opt-login", wantExport: "opt-export", wantTimeout: time.Minute},
 		{name: "environment variables beat the settings",
 			user:        `{"awsAuthRefresh": "my-login", "awsCredentialExport": "my-export"}`,
-			env:         map[string]string{envRefreshCommand: "env-login", envExportCommand: "env-export", envTimeout: "90s"},
+			env:         map[string]string{resolve.EnvRefreshCommand: "env-login", resolve.EnvExportCommand: "env-export", resolve.EnvTimeout: "90s"},
 			wantProfile: "default", wantLogin: "env-login", wantExport: "env-export", wantTimeout: 90 * time.Second},
 		{name: "awsfresh's own commands are skipped",
 			user:        `{"awsAuthRefresh": "awsfresh refresh --profile dev", "awsCredentialExport": "awsfresh export --format claude", "env": {"AWS_PROFILE": "dev"}}`,
@@ -98,7 +99,7 @@ func TestFromSettings(t *testing.T) {
 				return errors.As(err, &se) && se.Line == 3
 			}},
 		{name: "bad AWSFRESH_TIMEOUT",
-			env:     map[string]string{envTimeout: "soon"},
+			env:     map[string]string{resolve.EnvTimeout: "soon"},
 			wantErr: func(err error) bool { return err != nil }},
 	}
 	for _, tt := range tests {
@@ -156,7 +157,7 @@ func TestFromSettingsEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"MY_SETTING=from-settings", "PATH_EXTRA=x", "AWS_PROFILE=dev", envNested + "=1"} {
+	for _, want := range []string{"MY_SETTING=from-settings", "PATH_EXTRA=x", "AWS_PROFILE=dev", resolve.EnvNested + "=1"} {
 		if !slices.Contains(p.env, want) {
 			t.Errorf("the commands' environment lacks %s", want)
 		}
@@ -170,7 +171,7 @@ func TestFromSettingsEnv(t *testing.T) {
 // never runs the login command.
 func TestFromSettingsNested(t *testing.T) {
 	_, project := settingsEnv(t)
-	t.Setenv(envNested, "1")
+	t.Setenv(resolve.EnvNested, "1")
 	p, err := FromSettings(context.Background(), SettingsOptions{
 		Options:    Options{Profile: "dev", LoginCommand: "touch " + filepath.Join(t.TempDir(), "ran"), CacheDir: t.TempDir(), Timeout: 5 * time.Second},
 		ProjectDir: project, managedPaths: []string{},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/simaws"
 )
 
@@ -46,7 +47,7 @@ func newSimEnv(t *testing.T, opts simaws.Options) *simEnv {
 		"AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
 		"AWS_BEARER_TOKEN_BEDROCK", "AWS_DEFAULT_REGION", "AWS_REGION",
-		envNested, envTimeout, envRefreshCommand, envExportCommand, "AWSFRESH_CACHE_DIR", "CLAUDE_CONFIG_DIR",
+		resolve.EnvNested, resolve.EnvTimeout, resolve.EnvRefreshCommand, resolve.EnvExportCommand, "AWSFRESH_CACHE_DIR", "CLAUDE_CONFIG_DIR",
 	} {
 		t.Setenv(k, "")
 	}

@@ -38,6 +38,11 @@ func (p Profile) IsSSO() bool { return p.SSOCacheKey != "" }
 func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOptions) error) (Profile, error) {
 	p := Profile{Name: name}
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+		// The SDK's default file list is fixed when the program starts;
+		// read AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and HOME now,
+		// as LoadDefaultConfig does.
+		o.ConfigFiles = []string{firstNonEmpty(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename())}
+		o.CredentialsFiles = []string{firstNonEmpty(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())}
 		var lo config.LoadOptions
 		for _, fn := range opts {
 			_ = fn(&lo)

@@ -20,6 +20,7 @@ import (
 	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/credserver"
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/wording"
 	"github.com/awsfresh/awsfresh/source"
 )
@@ -62,7 +63,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if err != nil {
 		return err
 	}
-	if err := r.checkTrust(r.login, r.export); err != nil {
+	if err := r.checkTrust(r.Login, r.Export); err != nil {
 		return err
 	}
 	logw := a.io.Stderr
@@ -132,7 +133,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if len(removed) > 0 {
 		a.debugf("removed from the program's environment (they would shadow the endpoint): %s", strings.Join(removed, ", "))
 	}
-	if r.profileInfo.StaticKeys && r.profile == "default" {
+	if r.ProfileInfo.StaticKeys && r.Profile == "default" {
 		a.debugf("note: the default profile has static keys in the shared files; some SDKs prefer them over the endpoint")
 	}
 
@@ -164,7 +165,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
-	go a.renewInBackground(bgCtx, eng, srv, r.profileInfo, logf)
+	go a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf)
 
 	onTerminal := isTerminal(a.io.Stdin)
 	done := make(chan error, 1)
@@ -205,11 +206,11 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 			vars[k] = v
 		}
 	}
-	for k, v := range r.settings.Env {
+	for k, v := range r.Settings.Env {
 		vars[k] = v.Value
 	}
-	delete(vars, envNested) // the program is not a command of ours
-	region := cmp.Or(vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"], r.profileInfo.Region)
+	delete(vars, resolve.EnvNested) // the program is not a command of ours
+	region := cmp.Or(vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"], r.ProfileInfo.Region)
 	if region != "" {
 		vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = region, region
 	}

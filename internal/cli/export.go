@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/engine"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -43,10 +44,17 @@ awsCredentialExport object), env (shell export lines).`,
 			if err != nil {
 				return err
 			}
-			if err := r.checkTrust(r.export, r.login); err != nil {
+			if err := r.checkTrust(r.Export, r.Login); err != nil {
 				return err
 			}
-			eng, err := a.newEngine(r, a.printEvent)
+			live := a.liveProgress(true)
+			defer live.stop()
+			withLive := func(o *engine.Options) {
+				if o.Login != nil {
+					o.Login.Output = live.display.Writer()
+				}
+			}
+			eng, err := a.newEngineWith(r, live.onEvent, withLive)
 			if err != nil {
 				return err
 			}
@@ -58,7 +66,7 @@ awsCredentialExport object), env (shell export lines).`,
 				// Claude Code refuses long-term keys: exchange them for
 				// temporary ones, cached under a source of their own.
 				r.needSessionToken = true
-				if eng, err = a.newEngine(r, a.printEvent); err != nil {
+				if eng, err = a.newEngineWith(r, live.onEvent, withLive); err != nil {
 					return err
 				}
 				if res, err = eng.Credentials(ctx); err != nil {

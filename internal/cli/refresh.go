@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/progress"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -33,28 +35,31 @@ its stdin is /dev/null unless --interactive, so a prompt fails fast instead of h
 			if err != nil {
 				return err
 			}
-			if r.nested {
-				return fmt.Errorf("%w (%s is set)", engine.ErrNested, envNested)
+			if r.Nested {
+				return fmt.Errorf("%w (%s is set)", engine.ErrNested, resolve.EnvNested)
 			}
-			if err := r.checkTrust(r.login, r.export); err != nil {
+			if err := r.checkTrust(r.Login, r.Export); err != nil {
 				return err
 			}
-			eng, err := a.newEngineWith(r, a.printEvent, func(o *engine.Options) {
+			live := a.liveProgress(!interactive)
+			defer live.stop()
+			eng, err := a.newEngineWith(r, live.onEvent, func(o *engine.Options) {
 				if o.Login != nil {
 					o.Login.Interactive = interactive
+					o.Login.Output = live.display.Writer()
 				}
 			})
 			if err != nil {
 				return err
 			}
-			if r.login != nil {
-				a.debugf("profile %q (from %s); login command %q (from %s); timeout %s", r.profile, r.profileFrom, r.login.line, r.login.from, r.timeout)
+			if r.Login != nil {
+				a.debugf("profile %q (from %s); login command %q (from %s); timeout %s", r.Profile, r.ProfileFrom, r.Login.Line, r.Login.From, r.Timeout)
 			}
 			res, err := eng.Refresh(ctx, force)
 			if err != nil {
 				return err
 			}
-			a.printValid(r.profile, res)
+			a.printValid(r.Profile, res)
 			return nil
 		},
 	}
@@ -96,3 +101,33 @@ func (a *app) printEvent(ev engine.Event) {
 		a.debugf("warning: %s", ev.Message)
 	}
 }
+
+// liveProgress shows a status line while a login command runs: redrawn in
+// place on a terminal, occasional plain lines otherwise (package progress).
+// With show false (an interactive login, whose prompt the line would
+// overwrite) only the command's output passes through.
+type liveProgress struct {
+	app     *app
+	display *progress.Display
+	show    bool
+}
+
+func (a *app) liveProgress(show bool) *liveProgress {
+	return &liveProgress{app: a, display: progress.NewDisplay(progress.Auto(a.io.Stderr, a.io.Getenv)), show: show}
+}
+
+func (l *liveProgress) onEvent(ev engine.Event) {
+	switch ev.Kind {
+	case engine.EventLoginStarted:
+		l.app.printEvent(ev)
+		if l.show {
+			l.display.Start(ev.Command, ev.Timeout)
+		}
+		return
+	case engine.EventLoginFinished, engine.EventLoginFailed:
+		l.display.Stop() // cleared before anything else is printed
+	}
+	l.app.printEvent(ev)
+}
+
+func (l *liveProgress) stop() { l.display.Stop() }

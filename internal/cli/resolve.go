@@ -2,54 +2,21 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
-	"sort"
-	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
-	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/settings"
+	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/wording"
 	"github.com/awsfresh/awsfresh/source"
 )
 
-// Environment variables awsfresh reads or sets.
-const (
-	envTimeout        = "AWSFRESH_TIMEOUT"
-	envRefreshCommand = "AWSFRESH_REFRESH_COMMAND"
-	envExportCommand  = "AWSFRESH_EXPORT_COMMAND"
-	// envNested marks the commands awsfresh runs, so an awsfresh they start
-	// knows not to run a login command again.
-	envNested = "AWSFRESH_NESTED"
-)
-
-const defaultTimeout = 3 * time.Minute
-
-// command is a resolved login or export command and where it came from.
-type command struct {
-	line  string
-	from  string          // "--command", "AWSFRESH_REFRESH_COMMAND", a settings file, "SSO profile default"
-	value *settings.Value // set when it came from a settings file
-}
-
-// resolved is everything a command needs to know, decided once.
+// resolved is what a command works with: the shared resolution (package
+// resolve) and what only this invocation knows.
 type resolved struct {
-	settings    *settings.Settings
-	profile     string
-	profileFrom string
-	profileInfo source.Profile
-	timeout     time.Duration
-	login       *command // nil when none
-	export      *command // nil: the SDK chain
-	skipped     []string // self-invocations left out, for --debug and status
-	childEnv    []string // environment of the commands awsfresh runs
-	nested      bool
+	*resolve.Result
 	// needSessionToken: the consumer refuses long-term keys (Claude Code).
 	needSessionToken bool
-	sdkOptions       []func(*config.LoadOptions) error
 }
 
 // resolveOptions says which commands this invocation may need.
@@ -61,153 +28,52 @@ type resolveOptions struct {
 // resolve reads settings and decides profile, commands, timeout and the
 // environment of child commands.
 func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error) {
-	getenv := a.io.Getenv
-	r := &resolved{nested: getenv(envNested) != ""}
-
+	if a.flags.timeout < 0 {
+		return nil, usageError{errors.New("--timeout must be positive")}
+	}
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	r.settings, err = settings.Load(settings.LoadOptions{
-		ProjectDir: cwd,
-		HomeDir:    getenv("HOME"),
-		ConfigDir:  getenv("CLAUDE_CONFIG_DIR"),
-		Extra:      a.flags.settings,
-	})
-	if err != nil {
-		return nil, &exitError{code: 2, lines: []string{"Error: " + err.Error()}}
-	}
-
-	switch {
-	case a.flags.profile != "":
-		r.profile, r.profileFrom = a.flags.profile, "--profile"
-	case getenv("AWS_PROFILE") != "":
-		r.profile, r.profileFrom = getenv("AWS_PROFILE"), "AWS_PROFILE"
-	case r.settings.Env["AWS_PROFILE"].Value != "":
-		v := r.settings.Env["AWS_PROFILE"]
-		r.profile, r.profileFrom = v.Value, "env.AWS_PROFILE in "+v.File.Path
-	default:
-		r.profile, r.profileFrom = "default", "default"
-	}
-
-	r.timeout = defaultTimeout
-	switch {
-	case a.flags.timeout > 0:
-		r.timeout = a.flags.timeout
-	case a.flags.timeout < 0:
-		return nil, usageError{fmt.Errorf("--timeout must be positive")}
-	case getenv(envTimeout) != "":
-		d, err := time.ParseDuration(getenv(envTimeout))
-		if err != nil || d <= 0 {
-			return nil, usageError{fmt.Errorf("%s=%q is not a positive Go duration such as 90s or 3m", envTimeout, getenv(envTimeout))}
-		}
-		r.timeout = d
-	}
-
-	// The in-process SDK chain sees the settings' env too.
-	for k, opt := range map[string]func(string) func(*config.LoadOptions) error{
-		"AWS_REGION":                  func(v string) func(*config.LoadOptions) error { return config.WithRegion(v) },
-		"AWS_CONFIG_FILE":             func(v string) func(*config.LoadOptions) error { return config.WithSharedConfigFiles([]string{v}) },
-		"AWS_SHARED_CREDENTIALS_FILE": func(v string) func(*config.LoadOptions) error { return config.WithSharedCredentialsFiles([]string{v}) },
-	} {
-		if v, ok := r.settings.Env[k]; ok && v.Value != "" {
-			r.sdkOptions = append(r.sdkOptions, opt(v.Value))
-		}
-	}
-	r.profileInfo, err = source.LoadProfile(ctx, r.profile, r.sdkOptions...)
-	if err != nil {
-		return nil, &exitError{code: 2, lines: []string{"Error: " + err.Error()}}
-	}
-
-	r.childEnv = r.buildChildEnv(a.io.Environ())
-
 	self, _ := os.Executable()
-	pick := func(candidates []command) *command {
-		for _, c := range candidates {
-			if strings.TrimSpace(c.line) == "" {
-				continue
-			}
-			if settings.InvokesAwsfresh(c.line, self) {
-				r.skipped = append(r.skipped, fmt.Sprintf("%s from %s (it runs awsfresh itself)", c.line, c.from))
-				continue
-			}
-			c := c
-			return &c
-		}
-		return nil
+	in := resolve.Input{
+		Getenv:        a.io.Getenv,
+		Environ:       a.io.Environ(),
+		Self:          self,
+		ProjectDir:    cwd,
+		HomeDir:       a.io.Getenv("HOME"),
+		ConfigDir:     a.io.Getenv("CLAUDE_CONFIG_DIR"),
+		SettingsFiles: a.flags.settings,
+		Profile:       a.flags.profile,
+		Timeout:       a.flags.timeout,
+		CommandFrom:   "--command",
 	}
-	loginFlag, exportFlag := ro.commandFlag, ""
 	if ro.forExport {
-		loginFlag, exportFlag = "", ro.commandFlag
+		in.ExportCommand = ro.commandFlag
+	} else {
+		in.LoginCommand = ro.commandFlag
 	}
-	logins := []command{
-		{line: loginFlag, from: "--command"},
-		{line: getenv(envRefreshCommand), from: envRefreshCommand},
-		settingCommand(r.settings.AuthRefresh),
+	res, err := resolve.Resolve(ctx, in)
+	var te *resolve.TimeoutError
+	switch {
+	case errors.As(err, &te):
+		return nil, usageError{err}
+	case err != nil:
+		return nil, &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
 	}
-	if r.profileInfo.IsSSO() {
-		logins = append(logins, command{line: "aws sso login --profile " + creds.ShellQuote(r.profile), from: "SSO profile " + r.profile})
-	}
-	r.login = pick(logins)
-	r.export = pick([]command{
-		{line: exportFlag, from: "--command"},
-		{line: getenv(envExportCommand), from: envExportCommand},
-		settingCommand(r.settings.CredentialExport),
-	})
-	for _, s := range r.skipped {
+	for _, s := range res.Skipped {
 		a.debugf("skipping %s", s)
 	}
-	return r, nil
+	return &resolved{Result: res}, nil
 }
 
 // checkTrust refuses commands from a project's settings the user has not
 // trusted yet.
-func (r *resolved) checkTrust(cmds ...*command) error {
-	var store *settings.TrustStore
-	for _, c := range cmds {
-		if c == nil || c.value == nil || !c.value.File.Scope.NeedsTrust() {
-			continue
-		}
-		if store == nil {
-			var err error
-			if store, err = settings.DefaultTrustStore(); err != nil {
-				return &exitError{code: 2, lines: []string{"Error: " + err.Error()}}
-			}
-		}
-		if err := r.settings.CheckTrust(store, c.value); err != nil {
-			return &exitError{code: 2, lines: []string{"Error: " + err.Error()}}
-		}
+func (r *resolved) checkTrust(cmds ...*resolve.Command) error {
+	if err := r.CheckTrust(nil, cmds...); err != nil {
+		return &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
 	}
 	return nil
-}
-
-func settingCommand(v *settings.Value) command {
-	if v == nil {
-		return command{}
-	}
-	return command{line: v.Value, from: v.Key + " in " + v.File.Path, value: v}
-}
-
-// buildChildEnv is the environment of the commands awsfresh runs: ours,
-// with the settings' env on top, the profile, and the nesting marker.
-func (r *resolved) buildChildEnv(base []string) []string {
-	env := map[string]string{}
-	for _, kv := range base {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	for k, v := range r.settings.Env {
-		env[k] = v.Value
-	}
-	env["AWS_PROFILE"] = r.profile
-	env[envNested] = "1"
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // newEngine builds the engine for the resolved profile.
@@ -218,22 +84,22 @@ func (a *app) newEngine(r *resolved, onEvent func(engine.Event)) (*engine.Engine
 // newEngineWith is newEngine with a last say on the options.
 func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func(*engine.Options)) (*engine.Engine, error) {
 	var src source.Source
-	if r.export != nil {
-		src = &source.Command{Command: r.export.line, Env: r.childEnv, Timeout: r.timeout, RegionName: r.profileInfo.Region}
+	if r.Export != nil {
+		src = &source.Command{Command: r.Export.Line, Env: r.ChildEnv, Timeout: r.Timeout, RegionName: r.ProfileInfo.Region}
 	} else {
-		src = &source.SDKChain{Profile: r.profile, LoadOptions: r.sdkOptions}
+		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions}
 	}
 	if r.needSessionToken {
 		src = &source.SessionToken{Base: src}
 	}
 	opts := engine.Options{
-		Profile: r.profile,
+		Profile: r.Profile,
 		Source:  src,
-		Nested:  r.nested,
+		Nested:  r.Nested,
 		OnEvent: onEvent,
 	}
-	if r.login != nil {
-		opts.Login = &engine.Login{Command: r.login.line, Env: r.childEnv, Timeout: r.timeout, Output: a.io.Stderr}
+	if r.Login != nil {
+		opts.Login = &engine.Login{Command: r.Login.Line, Env: r.ChildEnv, Timeout: r.Timeout, Output: a.io.Stderr}
 	}
 	if adjust != nil {
 		adjust(&opts)

@@ -97,23 +97,23 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 
 func (a *app) buildStatus(r *resolved, eng *engine.Engine) statusReport {
 	rep := statusReport{
-		Profile:     r.profile,
-		ProfileFrom: r.profileFrom,
+		Profile:     r.Profile,
+		ProfileFrom: r.ProfileFrom,
 		Engine:      eng.Status(),
-		Skipped:     r.skipped,
-		Timeout:     r.timeout.String(),
+		Skipped:     r.Skipped,
+		Timeout:     r.Timeout.String(),
 	}
-	if r.login != nil {
-		rep.Login = &commandReport{r.login.line, r.login.from}
+	if r.Login != nil {
+		rep.Login = &commandReport{r.Login.Line, r.Login.From}
 	}
-	if r.export != nil {
-		rep.Export = &commandReport{r.export.line, r.export.from}
+	if r.Export != nil {
+		rep.Export = &commandReport{r.Export.Line, r.Export.From}
 	}
-	for _, f := range r.settings.Files {
+	for _, f := range r.Settings.Files {
 		rep.Settings = append(rep.Settings, settingsReport{Path: f.Path, Scope: f.Scope.String(), Exists: f.Exists, Keys: f.Keys})
 	}
-	if r.profileInfo.IsSSO() {
-		s, err := source.LoadSSOSession(r.profileInfo)
+	if r.ProfileInfo.IsSSO() {
+		s, err := source.LoadSSOSession(r.ProfileInfo)
 		if err != nil {
 			rep.SSOSession = &ssoStatus{Error: "no cached SSO token (run the login command)"}
 		} else {
