@@ -14,6 +14,9 @@ import (
 	"github.com/awsfresh/awsfresh/creds"
 )
 
+// DefaultSDKTimeout bounds one retrieval through the SDK chain.
+const DefaultSDKTimeout = 30 * time.Second
+
 // SDKChain is a Source backed by the AWS SDK for Go v2's default
 // credential chain for one profile of the shared config files. It renews
 // silently what the SDK can renew: role credentials from a still-valid SSO
@@ -25,6 +28,10 @@ type SDKChain struct {
 	Profile string
 	// LoadOptions are extra options for config.LoadDefaultConfig.
 	LoadOptions []func(*config.LoadOptions) error
+	// Timeout bounds one retrieval, retries included: an AWS endpoint that
+	// accepts a connection and never answers must not hold awsfresh.
+	// 0 means DefaultSDKTimeout.
+	Timeout time.Duration
 
 	mu     sync.Mutex
 	region string
@@ -33,6 +40,12 @@ type SDKChain struct {
 // Retrieve loads the profile afresh (so files rewritten by another tool are
 // seen) and retrieves credentials through the SDK.
 func (s *SDKChain) Retrieve(ctx context.Context) (creds.Credentials, error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSDKTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	cfg, err := s.load(ctx)
 	if err != nil {
 		return creds.Credentials{}, err
