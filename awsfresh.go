@@ -506,18 +506,10 @@ func (p *Provider) retryGap(c creds.Credentials) time.Duration {
 	return max((p.window(c, p.advisory)-p.window(c, p.mandatory))/5, 10*time.Millisecond)
 }
 
-// window scales the window d to credentials that live less than twice the
-// advisory window, as the engine does, so that freshly issued short-lived
-// credentials are not inside their windows from birth.
+// window scales the window d to short-lived credentials as the engine
+// does (engine.ScaleWindow).
 func (p *Provider) window(c creds.Credentials, d time.Duration) time.Duration {
-	if c.IssuedAt.IsZero() || !c.HasExpiration() {
-		return d
-	}
-	lifetime := c.Expiration.Sub(c.IssuedAt)
-	if lifetime <= 0 || lifetime >= 2*p.advisory {
-		return d
-	}
-	return time.Duration(float64(d) * float64(lifetime) / float64(2*p.advisory))
+	return engine.ScaleWindow(c, d, p.advisory)
 }
 
 func minTime(a, b time.Time) time.Time {

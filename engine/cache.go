@@ -66,16 +66,24 @@ func newCachedCreds(v creds.Credentials, now time.Time) *cachedCreds {
 	return c
 }
 
-// window scales a refresh window to credentials that live less than twice
-// the advisory window (a 15-minute assumed role, a test's 10-second
-// credentials): their windows shrink in proportion, so that freshly issued
-// credentials are not "inside the window" from birth. Credentials of
-// unknown issue time keep the full window.
+// window is ScaleWindow for the cached credentials.
 func (c *cachedCreds) window(d, advisory time.Duration) time.Duration {
-	if c == nil || c.IssuedAt == nil || c.Expiration == nil {
+	if c == nil {
 		return d
 	}
-	lifetime := c.Expiration.Sub(*c.IssuedAt)
+	return ScaleWindow(c.value(), d, advisory)
+}
+
+// ScaleWindow scales a refresh window d to credentials that live less than
+// twice the advisory window (a 15-minute assumed role, a test's 10-second
+// credentials): their windows shrink in proportion, so that freshly issued
+// credentials are not "inside the window" from birth. Credentials of
+// unknown issue time or expiry keep the full window.
+func ScaleWindow(c creds.Credentials, d, advisory time.Duration) time.Duration {
+	if c.IssuedAt.IsZero() || !c.HasExpiration() {
+		return d
+	}
+	lifetime := c.Expiration.Sub(c.IssuedAt)
 	if lifetime <= 0 || lifetime >= 2*advisory {
 		return d
 	}
