@@ -139,3 +139,32 @@ func TestClaudeFormatMintsSessionToken(t *testing.T) {
 		t.Errorf("process format changed the keys")
 	}
 }
+
+// TestUntrustedProjectEnv: a project's env that decides what code runs
+// (PATH here) needs trust like a command, even for the user's own login
+// command; harmless keys do not.
+func TestUntrustedProjectEnv(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t)
+	marker := filepath.Join(s.home, "ran")
+	s.userSettings(t, map[string]any{"awsAuthRefresh": "touch " + marker})
+	s.write("work/.claude/settings.json", `{"env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}`, 0o644)
+	if r := s.run("refresh", "--force"); r.code == 2 {
+		t.Fatalf("a harmless project env key needed trust:\n%s", r)
+	}
+	project := s.write("work/.claude/settings.json", `{"env": {"PATH": "/tmp/evil:/usr/bin:/bin"}}`, 0o644)
+	os.Remove(marker)
+	r := s.run("refresh", "--force")
+	if r.code != 2 || !strings.Contains(r.stderr, "the env setting PATH in "+project) || !strings.Contains(r.stderr, "awsfresh trust") {
+		t.Errorf("want exit 2 naming the env setting and the file:\n%s", r)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the login command ran under an untrusted project PATH")
+	}
+	if tr := s.run("trust", project); tr.code != 0 {
+		t.Fatalf("trust: %s", tr)
+	}
+	if r := s.run("refresh", "--force"); r.code == 2 {
+		t.Errorf("trusted project env still refused:\n%s", r)
+	}
+}

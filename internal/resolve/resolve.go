@@ -207,9 +207,22 @@ func fromSetting(v *settings.Value) Command {
 }
 
 // CheckTrust refuses commands from a project's settings that the user has
-// not trusted yet (*settings.UntrustedError). store nil means the default
+// not trusted yet (*settings.UntrustedError), and env values from them that
+// decide what code runs or where credentials go (PATH, LD_PRELOAD,
+// BASH_ENV, AWS_CONFIG_FILE, AWS_ENDPOINT_URL…): a repository must not
+// steer the user's own login command either. store nil means the default
 // trust store, opened only when needed.
 func (r *Result) CheckTrust(store *settings.TrustStore, cmds ...*Command) error {
+	names := make([]string, 0, len(r.Settings.Env))
+	for k := range r.Settings.Env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if v := r.Settings.Env[k]; v.File.Scope.NeedsTrust() && SensitiveEnv(k) {
+			cmds = append(cmds, &Command{Line: v.Value, Value: &v})
+		}
+	}
 	for _, c := range cmds {
 		if c == nil || c.Value == nil || !c.Value.File.Scope.NeedsTrust() {
 			continue
@@ -247,4 +260,20 @@ func (r *Result) childEnv(base []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SensitiveEnv reports whether an environment variable decides what code
+// runs or where AWS requests and credentials go.
+func SensitiveEnv(name string) bool {
+	switch name {
+	case "PATH", "BASH_ENV", "ENV", "PS4", "SHELLOPTS", "BASHOPTS", "IFS", "PROMPT_COMMAND", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP",
+		"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY":
+		return true
+	}
+	for _, prefix := range []string{"LD_", "DYLD_", "AWS_ENDPOINT_URL", "AWSFRESH_", "AWS_CONTAINER_"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
