@@ -83,6 +83,24 @@ func TestExecGoSDK(t *testing.T) {
 	checkLongRun(t, s, r, "ok ")
 }
 
+// TestExecJSSDK: the AWS SDK for JavaScript v3 (npm, installed by .ci/run
+// into testdata/jsloop) under exec, with the same expiring world.
+func TestExecJSSDK(t *testing.T) {
+	t.Parallel()
+	node := testtools.Require(t, "node")
+	dir, _ := filepath.Abs("testdata/jsloop")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-sts")); err != nil {
+		if os.Getenv("AWSFRESH_REQUIRE_TOOLS") != "" {
+			t.Fatalf("the AWS SDK for JavaScript is not installed in %s (npm ci --prefix %s)", dir, dir)
+		}
+		t.Skipf("!!! SKIPPING: run `npm ci --prefix %s` to test the AWS SDK for JavaScript", dir)
+	}
+	s := startExpiringWorld(t)
+	s.env["SIM_URL"] = s.sim.URL()
+	r := s.run("exec", "--profile", "dev", "--", node, filepath.Join(dir, "loop.mjs"), itoa(longRunSeconds), "500")
+	checkLongRun(t, s, r, "ok ")
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // execSandbox has credentials from an export command: no network.
