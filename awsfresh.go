@@ -198,7 +198,7 @@ func newProvider(c providerConfig) (*Provider, error) {
 	if c.ExportCommand != "" {
 		src = &source.Command{Command: c.ExportCommand, Env: c.Env, Timeout: timeout, RegionName: c.region}
 	} else {
-		src = &source.SDKChain{Profile: c.profile, LoadOptions: c.sdkOpts}
+		src = &source.SDKChain{Profile: c.profile, LoadOptions: c.sdkOpts, Timeout: min(timeout, source.DefaultSDKTimeout)}
 	}
 	eopts := engine.Options{
 		Profile:         c.profile,

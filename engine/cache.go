@@ -160,6 +160,7 @@ func (c *cache) store(r record) error {
 		return err
 	}
 	final := c.path(r.Profile, r.SourceKey, ".json")
+	c.removeStaleTemps()
 	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
 	if err != nil {
 		return err
@@ -184,6 +185,18 @@ func (c *cache) store(r record) error {
 		return fmt.Errorf("replace cache file: %w", err)
 	}
 	return nil
+}
+
+// removeStaleTemps deletes temporary files a process killed in the middle
+// of store left behind (they hold secrets). Only old ones: a younger one
+// may belong to a store in progress.
+func (c *cache) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(c.dir, ".tmp-*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > time.Minute {
+			os.Remove(m)
+		}
+	}
 }
 
 // DefaultCacheDir is where the engine keeps its cache: awsfresh under the

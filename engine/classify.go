@@ -25,10 +25,11 @@ const (
 	KindAccessDenied       // the credentials are valid but lack a permission
 	KindNetwork            // AWS could not be reached: says nothing about the credentials
 	KindNoCredentials      // nothing configured or cached yet: a login may create them
+	KindServiceError       // AWS answered with a server error or something unreadable: says nothing about the credentials
 )
 
 func (k Kind) String() string {
-	return [...]string{"unknown", "login expired", "clock skew", "access denied", "network", "no credentials"}[k]
+	return [...]string{"unknown", "login expired", "clock skew", "access denied", "network", "no credentials", "service error"}[k]
 }
 
 // Advice is a sentence a person can act on.
@@ -48,6 +49,8 @@ func (k Kind) Advice(identity string) string {
 		return "could not reach AWS; check the network or proxy (the credentials were not judged expired)"
 	case KindNoCredentials:
 		return "no credentials are configured or cached for this profile"
+	case KindServiceError:
+		return "AWS answered with a server error or an unreadable response; try again later (the credentials were not judged expired)"
 	}
 	return "AWS request failed"
 }
@@ -97,8 +100,17 @@ func Classify(err error) Kind {
 		return KindNoCredentials
 	}
 	var respErr *smithyhttp.ResponseError
-	if errors.As(err, &respErr) && (respErr.HTTPStatusCode() == 401) {
-		return KindLoginExpired
+	if errors.As(err, &respErr) {
+		switch code := respErr.HTTPStatusCode(); {
+		case code == 401:
+			return KindLoginExpired
+		case code >= 500:
+			return KindServiceError
+		}
+	}
+	var deser *smithy.DeserializationError
+	if errors.As(err, &deser) {
+		return KindServiceError
 	}
 	var netErr net.Error
 	var opErr *net.OpError

@@ -189,7 +189,7 @@ func (e *Engine) Reject(ctx context.Context, used creds.Credentials, awsErr erro
 	case KindAccessDenied:
 		identity, _ := e.verifier.Verify(ctx, used, e.opts.Source.Region())
 		return Result{}, &DiagnosedError{Kind: kind, Identity: identity, Err: awsErr}
-	case KindClockSkew, KindNetwork:
+	case KindClockSkew, KindNetwork, KindServiceError:
 		return Result{}, &DiagnosedError{Kind: kind, Err: awsErr}
 	}
 	return Result{}, awsErr
@@ -449,6 +449,8 @@ func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds, rejected strin
 	case kind == KindNetwork:
 		// A network failure says nothing about the credentials.
 		return got{cached: c, warning: "could not verify the credentials with AWS STS (network); using them unverified"}, nil
+	case kind == KindServiceError:
+		return got{cached: c, warning: "could not verify the credentials with AWS STS (it answered with a server error); using them unverified"}, nil
 	case kind == KindClockSkew, kind == KindAccessDenied:
 		return got{}, &DiagnosedError{Kind: kind, Err: err}
 	default:

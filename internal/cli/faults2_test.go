@@ -3,23 +3,24 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
 	"github.com/awsfresh/awsfresh/internal/simaws"
 )
 
@@ -58,11 +59,11 @@ func cacheFiles(t *testing.T, dir string) (files []string, leftovers int) {
 }
 
 // numberedExport is an export command that prints new credentials on every
-// run, numbered by a counter file: ASIAKILL000000000042 for the 42nd run.
-func numberedExport(counter string) string {
-	return `n=$(cat ` + counter + ` 2>/dev/null || echo 0); n=$((n+1)); echo $n > ` + counter + `; ` +
-		`printf '{"Version":1,"AccessKeyId":"ASIAKILL%012d","SecretAccessKey":"killsecret%d","SessionToken":"killtoken","Expiration":"2099-01-01T00:00:00Z"}' $n $n`
-}
+// run, numbered by the time in microseconds (16 digits): later runs print
+// greater numbers. (A counter file would not do: the export command of a
+// killed awsfresh lives on and races with the next run's.)
+const numberedExport = `n=$(date +%s%6N); ` +
+	`printf '{"Version":1,"AccessKeyId":"ASIA%016d","SecretAccessKey":"killsecret%d","SessionToken":"killtoken","Expiration":"2099-01-01T00:00:00Z"}' $n $n`
 
 // TestSIGKILLMidCacheWrite kills awsfresh with SIGKILL at random moments
 // of runs that rewrite the cache, 200 times: after each kill the cache
@@ -74,61 +75,54 @@ func TestSIGKILLMidCacheWrite(t *testing.T) {
 	s := newSandbox(t)
 	cacheDir := filepath.Join(s.home, "cache")
 	s.env["AWSFRESH_CACHE_DIR"] = cacheDir
-	s.env["AWSFRESH_EXPORT_COMMAND"] = numberedExport(filepath.Join(s.home, "counter"))
+	s.env["AWSFRESH_EXPORT_COMMAND"] = numberedExport
 	// refresh --force runs the (instant) login command, then the export
 	// command, then rewrites the profile's cache file: every run writes.
 	args := []string{"refresh", "--force", "--command", "true"}
+	last := 0
 
-	// How long an unkilled run takes: the kills are spread over it, and a
-	// little past it, so that some land before, some during and some
-	// after the write.
-	var full time.Duration
-	for range 3 {
-		r := s.run(args...)
-		if r.code != 0 {
-			t.Fatalf("unkilled run failed:\n%s", r)
-		}
-		full = max(full, r.elapsed)
-	}
-	// The calibration runs wrote the file: the sequence starts from there.
-	last := readCacheNumber(t, cacheDir, 0)
-	if last != 3 {
-		t.Fatalf("after 3 runs the cache holds credentials #%d, want #3", last)
-	}
-
-	var killed, unchanged, changed int
+	// Kills land in the second half of a run, where the write is. How long
+	// a run takes varies with the machine's load: the kill time adapts,
+	// later after a kill, earlier after a run that completed, so that
+	// about a third of the runs complete and most are cut short near
+	// their end.
+	full := 20 * time.Millisecond
+	var killedOld, killedNew, completed int
 	for i := range runs {
 		cmd, _, stderr := s.start(args...)
-		time.Sleep(rand.N(full * 6 / 5))
-		err := cmd.Process.Signal(syscall.SIGKILL)
+		time.Sleep(full/2 + rand.N(full/2+1))
+		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		if err == nil && cmd.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
-			killed++
-		} else if cmd.ProcessState.ExitCode() != 0 {
+		signaled := cmd.ProcessState.Sys().(syscall.WaitStatus).Signaled()
+		if !signaled && cmd.ProcessState.ExitCode() != 0 {
 			t.Fatalf("run %d exited %d without being killed:\n%s", i, cmd.ProcessState.ExitCode(), stderr)
 		}
 		n := readCacheNumber(t, cacheDir, last)
-		if n == last {
-			unchanged++
-		} else {
-			changed++
+		switch {
+		case !signaled:
+			completed++
+			full = full * 92 / 100
+		case n == last:
+			killedOld++
+			full = full * 104 / 100
+		default:
+			killedNew++
+			full = full * 104 / 100
 		}
 		last = n
 	}
 	_, leftovers := cacheFiles(t, cacheDir)
-	t.Logf("%d runs, %d killed (run time %s); cache kept the old file %d times, had the new one %d times; %d temporary files left behind",
-		runs, killed, full.Round(time.Millisecond), unchanged, changed, leftovers)
-	if killed < runs/2 {
-		t.Errorf("only %d of %d runs were killed: the kills come too late to test anything", killed, runs)
-	}
-	if unchanged == 0 || changed == 0 {
-		t.Errorf("kills never landed on both sides of the write (old kept %d times, new %d times)", unchanged, changed)
+	t.Logf("%d runs (kills near %s): %d killed leaving the old file, %d killed after writing the new one, %d completed; "+
+		"%d temporary files left behind (kills in the middle of a write)",
+		runs, full.Round(time.Millisecond), killedOld, killedNew, completed, leftovers)
+	if killedOld+killedNew < runs/2 {
+		t.Errorf("only %d of %d runs were killed: the kills come too late to test anything", killedOld+killedNew, runs)
 	}
 
 	// Afterwards awsfresh works: export is served from the surviving file
 	// without running the export command, and a refresh rewrites it.
 	c := parseExport(t, s.run("export"))
-	if want := "ASIAKILL" + pad12(last); c.AccessKeyID != want {
+	if want := fmt.Sprintf("ASIA%016d", last); c.AccessKeyID != want {
 		t.Errorf("export after the kills served %s, want the cached %s", c.AccessKeyID, want)
 	}
 	if r := s.run(args...); r.code != 0 {
@@ -137,11 +131,6 @@ func TestSIGKILLMidCacheWrite(t *testing.T) {
 	if n := readCacheNumber(t, cacheDir, last); n <= last {
 		t.Errorf("refresh after the kills left credentials #%d in the cache, want newer than #%d", n, last)
 	}
-}
-
-func pad12(n int) string {
-	s := strconv.Itoa(n)
-	return strings.Repeat("0", 12-len(s)) + s
 }
 
 // readCacheNumber checks the cache directory holds at most one complete
@@ -167,10 +156,10 @@ func readCacheNumber(t *testing.T, dir string, prev int) int {
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatalf("partial or corrupt cache file after SIGKILL (%v), %d bytes", err, len(data))
 	}
-	if v.Version != 1 || v.Credentials == nil || !strings.HasPrefix(v.Credentials.AccessKeyID, "ASIAKILL") || v.Credentials.SecretAccessKey == "" {
+	if v.Version != 1 || v.Credentials == nil || len(v.Credentials.AccessKeyID) != 20 || v.Credentials.SecretAccessKey == "" {
 		t.Fatalf("cache file parses but is incomplete: version %d, credentials present %v", v.Version, v.Credentials != nil)
 	}
-	n, err := strconv.Atoi(strings.TrimLeft(strings.TrimPrefix(v.Credentials.AccessKeyID, "ASIAKILL"), "0"))
+	n, err := strconv.Atoi(strings.TrimPrefix(v.Credentials.AccessKeyID, "ASIA"))
 	if err != nil {
 		t.Fatalf("cache holds an unexpected access key id: %v", err)
 	}
@@ -203,26 +192,25 @@ func TestTwoRefreshesDifferentLoginCommands(t *testing.T) {
 	begin := time.Now()
 	type run struct {
 		name   string
-		cmd    interface{ Wait() error }
-		code   func() int
-		stderr func() string
+		cmd    *exec.Cmd
+		stderr *bytes.Buffer
 	}
 	var runs []run
 	for _, name := range []string{"A", "B"} {
 		cmd, _, stderr := s.start("refresh", "--command", login(name))
-		runs = append(runs, run{name: name, cmd: cmd, code: func() int { return cmd.ProcessState.ExitCode() }, stderr: stderr.String})
+		runs = append(runs, run{name, cmd, stderr})
 	}
 	ran := 0
 	for _, r := range runs {
 		r.cmd.Wait()
-		if r.code() != 0 {
-			t.Errorf("refresh with login %s: exit %d\n%s", r.name, r.code(), r.stderr())
+		if code := r.cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("refresh with login %s: exit %d\n%s", r.name, code, r.stderr)
 		}
-		if strings.Contains(r.stderr(), "running the login command") {
+		if strings.Contains(r.stderr.String(), "running the login command") {
 			ran++
 		}
-		if !strings.Contains(r.stderr(), `Credentials for profile "default" are valid`) {
-			t.Errorf("refresh with login %s does not say the credentials are valid:\n%s", r.name, r.stderr())
+		if !strings.Contains(r.stderr.String(), `Credentials for profile "default" are valid`) {
+			t.Errorf("refresh with login %s does not say the credentials are valid:\n%s", r.name, r.stderr)
 		}
 	}
 	data, _ := os.ReadFile(logins)
@@ -411,22 +399,27 @@ func TestAWSUnreachableOrBroken(t *testing.T) {
 	tests := []struct {
 		mode, profile string
 		want          want
+		bug           string
 	}{
-		{"closed", "dev", want{1, "connection refused", "Could not reach AWS"}},
-		{"500", "dev", want{1, "StatusCode: 500", ""}},
-		{"garbage", "dev", want{1, "GetRoleCredentials", ""}},
-		{"hang", "dev", want{1, "GetRoleCredentials", ""}},
+		{"closed", "dev", want{1, "connection refused", "Could not reach AWS"}, ""},
+		{"500", "dev", want{1, "StatusCode: 500", "AWS answered with a server error"}, ""},
+		{"garbage", "dev", want{1, "GetRoleCredentials", "AWS answered with a server error or an unreadable response"}, ""},
+		{"hang", "dev", want{1, "", "Could not reach AWS"}, ""},
 		// A network failure says nothing about long-term keys: they are
 		// served unverified, with a warning.
-		{"closed", "static", want{0, "", "could not verify the credentials with AWS STS (network)"}},
-		{"500", "static", want{1, "StatusCode: 500", ""}},
-		{"garbage", "static", want{1, "GetCallerIdentity", ""}},
-		{"hang", "static", want{0, "", "could not verify the credentials with AWS STS (network)"}},
+		{"closed", "static", want{0, "", "could not verify the credentials with AWS STS (network)"}, ""},
+		// A server error or garbage from STS says nothing about them either.
+		{"500", "static", want{0, "", "could not verify the credentials with AWS STS (it answered with a server error)"}, ""},
+		{"garbage", "static", want{0, "", "could not verify the credentials with AWS STS (it answered with a server error)"}, ""},
+		{"hang", "static", want{0, "", "could not verify the credentials with AWS STS (network)"}, ""},
 	}
 	for _, tt := range tests {
 		for _, verb := range []string{"export", "refresh"} {
 			t.Run(tt.mode+"/"+tt.profile+"/"+verb, func(t *testing.T) {
 				t.Parallel()
+				if tt.bug != "" {
+					t.Skip(tt.bug)
+				}
 				s := newSandbox(t)
 				f := newFaultyAWS(t, tt.mode)
 				for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"} {
@@ -446,7 +439,7 @@ func TestAWSUnreachableOrBroken(t *testing.T) {
 				marker := filepath.Join(s.home, "login-ran")
 				s.userSettings(t, map[string]any{"awsAuthRefresh": "touch " + marker})
 
-				r := s.run(verb, "--profile", tt.profile)
+				r := s.run(verb, "--profile", tt.profile, "--timeout", "10s")
 				t.Logf("%d requests; %s", f.requests.Load(), r)
 				if r.elapsed > 30*time.Second {
 					t.Errorf("took %s, want a bounded failure", r.elapsed)
@@ -480,9 +473,3 @@ func TestAWSUnreachableOrBroken(t *testing.T) {
 		}
 	}
 }
-
-// keep the imports honest for helpers only some builds use.
-var (
-	_ = creds.Parse
-	_ sync.Mutex
-)

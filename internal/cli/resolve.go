@@ -87,7 +87,7 @@ func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func
 	if r.Export != nil {
 		src = &source.Command{Command: r.Export.Line, Env: r.ChildEnv, Timeout: r.Timeout, RegionName: r.ProfileInfo.Region}
 	} else {
-		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions}
+		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions, Timeout: min(r.Timeout, source.DefaultSDKTimeout)}
 	}
 	if r.needSessionToken {
 		src = &source.SessionToken{Base: src}
