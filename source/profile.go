@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -126,4 +129,49 @@ func LoadSSOSession(p Profile) (SSOSession, error) {
 		s.RegistrationExpiresAt, _ = time.Parse(time.RFC3339, tok.RegistrationExpiresAt)
 	}
 	return s, nil
+}
+
+// profileSection matches "[profile NAME]" in the config file and "[NAME]"
+// in either file.
+var profileSection = regexp.MustCompile(`^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]`)
+
+// ListProfiles returns the names of the profiles defined in the shared
+// config and credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
+// or their defaults), sorted. sso-session and services sections are not
+// profiles. Missing files are not an error.
+func ListProfiles() ([]string, error) {
+	files := []struct {
+		path   string
+		config bool
+	}{
+		{firstNonEmpty(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()), true},
+		{firstNonEmpty(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename()), false},
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f.path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			m := profileSection.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			head := strings.Fields(strings.Trim(strings.TrimSpace(line), "[]"))
+			if f.config && len(head) > 0 && (head[0] == "sso-session" || head[0] == "services") {
+				continue
+			}
+			seen[m[1]] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
 }

@@ -291,3 +291,23 @@ func TestClockSkewDiagnosedNoLogin(t *testing.T) {
 		t.Errorf("keys of unknown expiry were not verified with STS (%d calls)", n)
 	}
 }
+
+func TestStatusAllProfiles(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	s.ssoProfile(t)
+	id, secret := s.sim.CreateUser("carol")
+	s.write(".aws/credentials", "[static]\naws_access_key_id = "+id+"\naws_secret_access_key = "+secret+"\n", 0o600)
+	parseExport(t, s.run("export", "--profile", "static"))
+	r := s.run("status", "--all", "--line")
+	want := "aws dev no credentials\naws static ok\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("status --all --line:\n%s\nwant:\n%s", r, want)
+	}
+	r = s.run("status", "--all", "--json")
+	var reps []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil || len(reps) != 2 {
+		t.Errorf("status --all --json: %v\n%s", err, r)
+	}
+	assertNoSecret(t, r, secret, id)
+}

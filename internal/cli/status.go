@@ -52,7 +52,7 @@ type settingsReport struct {
 var shadowVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}
 
 func (a *app) statusCommand() *cobra.Command {
-	var asJSON, asLine bool
+	var asJSON, asLine, all bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what is known about the credentials, without changing anything",
@@ -62,34 +62,55 @@ used, which commands would run, and environment variables that shadow the profil
 prints a secret. --line prints one short line for a shell prompt or Claude Code's statusLine.`,
 		Example: `  awsfresh status --profile dev
   awsfresh status --json | jq .engine.credentials
+  awsfresh status --all --line
   PS1='$(awsfresh status --line) \$ '`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON && asLine {
 				return usageError{fmt.Errorf("--json and --line cannot be used together")}
 			}
-			r, err := a.resolve(cmd.Context(), resolveOptions{})
-			if err != nil {
-				return err
+			profiles := []string{a.flags.profile}
+			if all {
+				names, err := source.ListProfiles()
+				if err != nil {
+					return err
+				}
+				profiles = names
 			}
-			eng, err := a.newEngine(r, nil)
-			if err != nil {
-				return err
+			var reps []statusReport
+			for _, p := range profiles {
+				a.flags.profile = p
+				r, err := a.resolve(cmd.Context(), resolveOptions{})
+				if err != nil {
+					return err
+				}
+				eng, err := a.newEngine(r, nil)
+				if err != nil {
+					return err
+				}
+				reps = append(reps, a.buildStatus(r, eng))
 			}
-			rep := a.buildStatus(r, eng)
+			now := time.Now()
 			switch {
+			case asJSON && all:
+				return writeJSON(a.io.Stdout, reps)
 			case asJSON:
-				enc := json.NewEncoder(a.io.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			case asLine:
-				fmt.Fprintln(a.io.Stdout, statusLine(rep, time.Now()))
-				return nil
+				return writeJSON(a.io.Stdout, reps[0])
 			}
-			printStatus(a.io.Stdout, rep, time.Now())
+			for i, rep := range reps {
+				if asLine {
+					fmt.Fprintln(a.io.Stdout, statusLine(rep, now))
+					continue
+				}
+				if i > 0 {
+					fmt.Fprintln(a.io.Stdout)
+				}
+				printStatus(a.io.Stdout, rep, now)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "every profile of the shared config and credentials files")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&asLine, "line", false, "print one short line, e.g. \"aws dev 4h23m\"")
 	return cmd
@@ -227,4 +248,10 @@ func relative(d time.Duration) string {
 		return wording.Duration(-d) + " ago"
 	}
 	return "in " + wording.Duration(d)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
