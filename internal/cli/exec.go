@@ -237,7 +237,7 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 // advisory window, with jitter, and warns before the SSO session ends.
 // It never runs the login command.
 func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *credserver.Server, profile source.Profile, logf func(string, ...any)) {
-	warnedSSO := false
+	warnedEnding, warnedEnded := false, false
 	for {
 		wait := nextRenewal(eng, time.Now())
 		select {
@@ -249,16 +249,29 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 		switch {
 		case err == nil:
 			srv.Update(res.Credentials)
+			warnedEnded = false
 		case ctx.Err() != nil:
 			return
 		default:
 			a.debugf("background renewal: %v", creds.Redact(err.Error()))
+			// The session is over but the credentials at hand still
+			// work for a while: say so now, not when they run out.
+			if !warnedEnded && engine.Classify(err).Rejected() {
+				warnedEnded = true
+				left := "soon"
+				if c, _ := eng.Cached(); c.HasExpiration() && time.Until(c.Expiration) > 0 {
+					left = "in " + wording.Duration(time.Until(c.Expiration))
+				}
+				logf("warning: the AWS login for profile %q has ended and cannot be renewed silently; the current credentials expire %s, then the login command runs (log in now to avoid waiting: awsfresh refresh --profile %s)",
+					profile.Name, left, creds.ShellQuote(profile.Name))
+			}
 		}
-		if profile.IsSSO() && !warnedSSO {
+		// A session without a refresh token ends when its token does.
+		if profile.IsSSO() && !warnedEnding {
 			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
 				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
-					warnedSSO = true
-					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), profile.Name)
+					warnedEnding = true
+					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), creds.ShellQuote(profile.Name))
 				}
 			}
 		}

@@ -51,6 +51,9 @@ func checkLongRun(t *testing.T, s *simSandbox, r result, okLine string) {
 	if n := s.sim.Count("SSOLogin"); n != 2 {
 		t.Errorf("login command ran %d times, want 2 (start, and once when the SSO session ended)\n%s", n, r)
 	}
+	if !strings.Contains(r.stderr, `warning: the AWS login for profile "dev" has ended and cannot be renewed silently`) {
+		t.Errorf("no warning ahead of the login when the session ended:\n%s", r.stderr)
+	}
 	if n := s.sim.Count("GetRoleCredentials"); n < 4 {
 		t.Errorf("role credentials were renewed only %d times in %ds", n, longRunSeconds)
 	}
