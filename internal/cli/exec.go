@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ func (a *app) execCommand() *cobra.Command {
 credentials protocol, on 127.0.0.1 with a fresh secret token), which renews them in the
 background before they expire. Every AWS SDK and the AWS CLI pick the endpoint up through
 AWS_CONTAINER_CREDENTIALS_FULL_URI. Variables that would shadow it (static keys, AWS_PROFILE)
-are removed from the program's environment.
+are removed from the program's environment; when the default profile has static keys in the
+credentials file (SDKs would take them first), the program sees an empty credentials file.
 
 The terminal stays the program's. awsfresh only writes when it must: a login command it runs
 because credentials are needed now (the SSO session ended), and a warning 15 minutes before the
@@ -133,9 +135,11 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if len(removed) > 0 {
 		a.debugf("removed from the program's environment (they would shadow the endpoint): %s", strings.Join(removed, ", "))
 	}
-	if r.ProfileInfo.StaticKeys && r.Profile == "default" {
-		a.debugf("note: the default profile has static keys in the shared files; some SDKs prefer them over the endpoint")
+	env, cleanup, err := a.unshadowDefaultProfile(ctx, r, env)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 
 	prog := exec.Command(args[0], args[1:]...)
 	prog.Env = env
@@ -184,6 +188,47 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 			return programExit(err)
 		}
 	}
+}
+
+// unshadowDefaultProfile keeps the shared files' default profile from
+// hiding the endpoint: SDKs and the AWS CLI take a default profile's own
+// credentials before container credentials. When the served profile is
+// another one and the default has static keys, the program gets an empty
+// credentials file (AWS_SHARED_CREDENTIALS_FILE); a default profile that
+// gets credentials some other way (SSO, a role, credential_process) is
+// reported, since awsfresh will not rewrite the user's config file.
+func (a *app) unshadowDefaultProfile(ctx context.Context, r *resolved, env []string) ([]string, func(), error) {
+	nothing := func() {}
+	if r.Profile == "default" {
+		return env, nothing, nil
+	}
+	def, err := source.LoadProfile(ctx, "default", r.SDKOptions...)
+	if err != nil || !def.Exists {
+		return env, nothing, nil
+	}
+	if def.IsSSO() || def.RoleARN != "" || def.CredentialProcess != "" {
+		a.warnf("the default profile in the shared config file has credentials of its own; programs that use the default profile get those, not the endpoint's (profile %q)", r.Profile)
+	}
+	if !def.StaticKeys {
+		return env, nothing, nil
+	}
+	dir, err := os.MkdirTemp("", "awsfresh-exec-")
+	if err != nil {
+		return nil, nothing, err
+	}
+	empty := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, nothing, err
+	}
+	a.debugf("the default profile's static keys would shadow the endpoint: the program's AWS_SHARED_CREDENTIALS_FILE is an empty file")
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "AWS_SHARED_CREDENTIALS_FILE="+empty), func() { os.RemoveAll(dir) }, nil
 }
 
 // neededNow gets credentials for a program that asks for them now:

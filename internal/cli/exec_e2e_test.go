@@ -208,3 +208,21 @@ func TestExecSignalsAndCleanup(t *testing.T) {
 		t.Errorf("endpoint %s still reachable after exec returned", u.Host)
 	}
 }
+
+// TestExecDefaultProfileDoesNotShadow: static keys of the default profile
+// would win over the endpoint in the AWS CLI; under exec the program must
+// act as the served profile.
+func TestExecDefaultProfileDoesNotShadow(t *testing.T) {
+	t.Parallel()
+	aws := testtools.Require(t, "/usr/bin/aws")
+	s := newSimSandbox(t, simaws.Options{})
+	defID, defSecret := s.sim.CreateUser("default-user")
+	servedID, servedSecret := s.sim.CreateUser("served-user")
+	s.write(".aws/credentials", "[default]\naws_access_key_id = "+defID+"\naws_secret_access_key = "+defSecret+
+		"\n[served]\naws_access_key_id = "+servedID+"\naws_secret_access_key = "+servedSecret+"\n", 0o600)
+	r := s.run("exec", "--profile", "served", "--", aws, "sts", "get-caller-identity", "--endpoint-url", s.sim.URL(), "--query", "Arn", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "user/served-user") {
+		t.Errorf("the program did not act as the served profile:\n%s", r)
+	}
+	assertNoSecret(t, r, defSecret, servedSecret)
+}
