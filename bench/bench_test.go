@@ -70,11 +70,11 @@ func TestParseStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.state != 'Z' || st.ppid != 17 || st.start != 987654 || !st.dead() {
-		t.Errorf("parseStat = %+v (dead %v), want state Z, ppid 17, start 987654, dead", st, st.dead())
+	if st.State != 'Z' || st.PPID != 17 || st.StartTime != 987654 || !st.Dead() {
+		t.Errorf("parseStat = %+v (dead %v), want state Z, ppid 17, start 987654, dead", st, st.Dead())
 	}
-	st.state = 'S'
-	if st.dead() {
+	st.State = 'S'
+	if st.Dead() {
 		t.Error("a sleeping process counts as dead")
 	}
 	for _, bad := range []string{"", "12 comm S 1 2", "12 (x) S 1 2 3"} {
@@ -93,7 +93,7 @@ func TestParseStatOfSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.dead() || st.ppid != os.Getppid() {
+	if st.Dead() || st.PPID != os.Getppid() {
 		t.Errorf("own stat %+v: want alive with ppid %d", st, os.Getppid())
 	}
 }

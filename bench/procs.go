@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/awsfresh/awsfresh/internal/procfs"
 )
 
 // markerVar is the environment variable that tags every process a
@@ -23,44 +25,15 @@ type procKey struct {
 	start uint64 // starttime in clock ticks since boot
 }
 
-// procStat is what the harness needs from /proc/<pid>/stat.
-type procStat struct {
-	state byte
-	ppid  int
-	start uint64
+// parseStat parses /proc/<pid>/stat, which must be complete: the harness
+// tells processes apart by their start time.
+func parseStat(data []byte) (procfs.Stat, error) {
+	st, err := procfs.ParseStat(data)
+	if err == nil && st.StartTime == 0 {
+		err = errors.New("stat: too few fields")
+	}
+	return st, err
 }
-
-// parseStat parses the content of /proc/<pid>/stat. The command name,
-// in parentheses, may itself contain spaces and parentheses.
-func parseStat(data []byte) (procStat, error) {
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return procStat{}, errors.New("stat: no command name")
-	}
-	f := strings.Fields(s[i+1:])
-	// state(0) ppid(1) pgrp(2) session(3) tty_nr(4) tpgid(5) flags(6)
-	// minflt(7) cminflt(8) majflt(9) cmajflt(10) utime(11) stime(12)
-	// cutime(13) cstime(14) priority(15) nice(16) num_threads(17)
-	// itrealvalue(18) starttime(19)
-	if len(f) < 20 || len(f[0]) != 1 {
-		return procStat{}, errors.New("stat: too few fields")
-	}
-	ppid, err := strconv.Atoi(f[1])
-	if err != nil {
-		return procStat{}, err
-	}
-	start, err := strconv.ParseUint(f[19], 10, 64)
-	if err != nil {
-		return procStat{}, err
-	}
-	return procStat{state: f[0][0], ppid: ppid, start: start}, nil
-}
-
-// dead reports whether a process in this state has ended: a zombie (Z)
-// has exited and only waits to be reaped, which init here never does; X
-// is already being torn down.
-func (p procStat) dead() bool { return p.state == 'Z' || p.state == 'X' }
 
 // markerOf returns the value of markerVar in a NUL-separated environment.
 func markerOf(environ []byte) string {
@@ -107,10 +80,10 @@ func (s *scanner) live(prefix string) map[string][]int {
 			continue
 		}
 		st, err := parseStat(data)
-		if err != nil || st.dead() {
+		if err != nil || st.Dead() {
 			continue
 		}
-		k := procKey{pid, st.start}
+		k := procKey{pid, st.StartTime}
 		seen[k] = true
 		m, ok := s.markers[k]
 		if !ok {

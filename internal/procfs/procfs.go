@@ -1,0 +1,102 @@
+// Package procfs reads what awsfresh needs from Linux's /proc: a process's
+// state, parent and group, and whether a process or a process group still
+// has a live member. A zombie counts as dead: it has exited and only waits
+// to be reaped, which some container inits never do. Elsewhere (no /proc)
+// the answers say they are unknown.
+package procfs
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+)
+
+// Stat is what awsfresh reads from /proc/PID/stat.
+type Stat struct {
+	State     byte // R, S, D, Z, X, …
+	PPID      int
+	PGRP      int
+	StartTime uint64 // clock ticks after boot; 0 when the line was cut short
+}
+
+// Dead reports whether a process in this state has ended: a zombie (Z)
+// or one being torn down (X).
+func (s Stat) Dead() bool { return s.State == 'Z' || s.State == 'X' }
+
+// ParseStat parses "pid (comm) state ppid pgrp … starttime …", where comm
+// may hold spaces and parentheses. StartTime is left 0 when the line has
+// fewer than its 22 fields.
+func ParseStat(data []byte) (Stat, error) {
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return Stat{}, errors.New("stat: no command name")
+	}
+	f := bytes.Fields(data[i+1:])
+	// state(0) ppid(1) pgrp(2) … starttime(19)
+	if len(f) < 3 || len(f[0]) != 1 {
+		return Stat{}, errors.New("stat: too few fields")
+	}
+	ppid, err1 := strconv.Atoi(string(f[1]))
+	pgrp, err2 := strconv.Atoi(string(f[2]))
+	if err1 != nil || err2 != nil {
+		return Stat{}, errors.New("stat: bad number")
+	}
+	s := Stat{State: f[0][0], PPID: ppid, PGRP: pgrp}
+	if len(f) > 19 {
+		if s.StartTime, err1 = strconv.ParseUint(string(f[19]), 10, 64); err1 != nil {
+			return Stat{}, errors.New("stat: bad start time")
+		}
+	}
+	return s, nil
+}
+
+// ReadStat reads and parses /proc/PID/stat.
+func ReadStat(pid int) (Stat, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return Stat{}, err
+	}
+	return ParseStat(data)
+}
+
+// Alive reports whether pid is a live (not zombie) process; known is false
+// when /proc cannot tell (it is not there).
+func Alive(pid int) (alive, known bool) {
+	s, err := ReadStat(pid)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		_, procErr := os.Stat("/proc/self/stat")
+		return false, procErr == nil
+	case err != nil:
+		return false, false
+	}
+	return !s.Dead(), true
+}
+
+// GroupAlive reports whether a live (not zombie) process has process group
+// pgid; known is false when /proc cannot be read.
+func GroupAlive(pgid int) (alive, known bool) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return false, false
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return false, false
+	}
+	for _, name := range names {
+		if name[0] < '0' || name[0] > '9' {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + name + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		if s, err := ParseStat(data); err == nil && s.PGRP == pgid && !s.Dead() {
+			return true, true
+		}
+	}
+	return false, true
+}
