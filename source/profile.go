@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,11 +42,8 @@ func (p Profile) IsSSO() bool { return p.SSOCacheKey != "" }
 func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOptions) error) (Profile, error) {
 	p := Profile{Name: name}
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
-		// The SDK's default file list is fixed when the program starts;
-		// read AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and HOME now,
-		// as LoadDefaultConfig does.
-		o.ConfigFiles = []string{firstNonEmpty(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename())}
-		o.CredentialsFiles = []string{firstNonEmpty(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())}
+		configFile, credentialsFile := sharedFiles()
+		o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
 		var lo config.LoadOptions
 		for _, fn := range opts {
 			_ = fn(&lo)
@@ -140,13 +138,11 @@ var profileSection = regexp.MustCompile(`^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]
 // or their defaults), sorted. sso-session and services sections are not
 // profiles. Missing files are not an error.
 func ListProfiles() ([]string, error) {
+	configFile, credentialsFile := sharedFiles()
 	files := []struct {
 		path   string
 		config bool
-	}{
-		{firstNonEmpty(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()), true},
-		{firstNonEmpty(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename()), false},
-	}
+	}{{configFile, true}, {credentialsFile, false}}
 	seen := map[string]bool{}
 	for _, f := range files {
 		data, err := os.ReadFile(f.path)
@@ -174,4 +170,12 @@ func ListProfiles() ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// sharedFiles are the shared config and credentials files as the SDK's
+// LoadDefaultConfig finds them, read now: the SDK's default file list is
+// fixed when the program starts.
+func sharedFiles() (configFile, credentialsFile string) {
+	return cmp.Or(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()),
+		cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())
 }

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,26 +20,17 @@ import (
 // does; the region defaults to AWS_REGION, then us-east-1.
 func STSClient(c creds.Credentials, region string) *sts.Client {
 	if region == "" {
-		region = firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
+		region = cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	}
 	opts := sts.Options{
 		Region:           region,
 		Credentials:      credentials.StaticCredentialsProvider{Value: c.AWS("awsfresh")},
 		RetryMaxAttempts: 2,
 	}
-	if ep := firstNonEmpty(os.Getenv("AWS_ENDPOINT_URL_STS"), os.Getenv("AWS_ENDPOINT_URL")); ep != "" {
+	if ep := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_STS"), os.Getenv("AWS_ENDPOINT_URL")); ep != "" {
 		opts.BaseEndpoint = aws.String(ep)
 	}
 	return sts.New(opts)
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // ErrCannotMint is wrapped by SessionToken when STS does not give
