@@ -199,25 +199,22 @@ func (a *app) runDemo(ctx context.Context) error {
 	// Half-way, the session's refresh token is revoked: when the session
 	// ends, only the login command can renew it (as after 8-12 hours).
 	time.AfterFunc(demoSSOLifetime/2, sim.RevokeRefreshTokens)
+	// The same background renewal as `awsfresh exec`.
 	var renewals atomic.Int32
-	go func() {
-		last := res2.Credentials.AccessKeyID
-		for {
-			select {
-			case <-bg.Done():
-				return
-			case <-time.After(nextRenewal(eng, time.Now())):
+	last := res2.Credentials.AccessKeyID
+	profile, err := source.LoadProfile(ctx, demoProfile)
+	if err != nil {
+		stopBG()
+		return err
+	}
+	go a.renewInBackground(bg, eng, srv, profile, func(format string, args ...any) { tl.say(format, args...) },
+		func(c creds.Credentials) {
+			if c.AccessKeyID != last {
+				last = c.AccessKeyID
+				renewals.Add(1)
+				tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", c.MaskedKeyID(), wording.Duration(time.Until(c.Expiration)))
 			}
-			if r, err := eng.Renew(bg); err == nil {
-				srv.Update(r.Credentials)
-				if r.Credentials.AccessKeyID != last {
-					last = r.Credentials.AccessKeyID
-					renewals.Add(1)
-					tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", r.Credentials.MaskedKeyID(), wording.Duration(time.Until(r.Credentials.Expiration)))
-				}
-			}
-		}
-	}()
+		})
 	ok, failed := demoCalls(ctx, srv, tl, demoRun)
 	stopBG()
 	tl.check(failed == 0 && ok > 0, "%d calls succeeded, %d failed", ok, failed)

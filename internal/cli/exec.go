@@ -169,7 +169,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
-	go a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf)
+	go a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf, nil)
 
 	onTerminal := isTerminal(a.io.Stdin)
 	done := make(chan error, 1)
@@ -280,8 +280,9 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 
 // renewInBackground renews silently before the credentials enter the
 // advisory window, with jitter, and warns before the SSO session ends.
-// It never runs the login command.
-func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *credserver.Server, profile source.Profile, logf func(string, ...any)) {
+// It never runs the login command. onRenewed, when set, sees every renewal.
+func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *credserver.Server, profile source.Profile,
+	logf func(string, ...any), onRenewed func(creds.Credentials)) {
 	warnedEnding, warnedEnded := false, false
 	for {
 		wait := nextRenewal(eng, time.Now())
@@ -295,6 +296,9 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 		case err == nil:
 			srv.Update(res.Credentials)
 			warnedEnded = false
+			if onRenewed != nil {
+				onRenewed(res.Credentials)
+			}
 		case ctx.Err() != nil:
 			return
 		default:
