@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/simaws"
-	"github.com/awsfresh/awsfresh/runcmd"
 )
 
 // TestConverseSurvivesExpiry makes 200 Converse calls from 8 goroutines

@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func TestRefreshErrorMessages(t *testing.T) {

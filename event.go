@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 // EventKind says what an [Event] reports.

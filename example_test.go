@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/awsfresh/awsfresh"
-	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/runcmd"
-	"github.com/awsfresh/awsfresh/settings"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
+	"github.com/awsfresh/awsfresh/internal/settings"
 )
 
 // An agent that calls Amazon Bedrock for hours: credentials renew

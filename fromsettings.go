@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/awsfresh/awsfresh/internal/resolve"
-	"github.com/awsfresh/awsfresh/settings"
+	"github.com/awsfresh/awsfresh/internal/settings"
 )
 
 // SettingsOptions configures [FromSettings].

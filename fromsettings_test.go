@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/settings"
 	"github.com/awsfresh/awsfresh/internal/simaws"
-	"github.com/awsfresh/awsfresh/settings"
 )
 
 // settingsEnv is a hermetic home with the simulated SSO profile "dev" and a

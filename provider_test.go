@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 func TestRetrieveCachesInMemory(t *testing.T) {

@@ -19,9 +19,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/simaws"
-	"github.com/awsfresh/awsfresh/runcmd"
 )
 
 func errorCode(err error) string {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/simaws"
 )
 

@@ -33,7 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/awsfresh/awsfresh"
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func main() {

@@ -21,13 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/credserver"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/credserver"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/wording"
-	"github.com/awsfresh/awsfresh/runcmd"
-	"github.com/awsfresh/awsfresh/source"
 )
 
 // The demo's world: role credentials that live 6 seconds and an SSO

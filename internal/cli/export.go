@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"os"
 
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/wording"
-	"github.com/awsfresh/awsfresh/source"
 )
 
 // resolved is what a command works with: the shared resolution (package

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/awsfresh/awsfresh/internal/settings"
 	"github.com/awsfresh/awsfresh/internal/wording"
-	"github.com/awsfresh/awsfresh/settings"
 )
 
 func (a *app) trustCommand() *cobra.Command {

@@ -16,9 +16,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/settings"
-	"github.com/awsfresh/awsfresh/source"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/settings"
+	"github.com/awsfresh/awsfresh/internal/source"
 )
 
 // Environment variables awsfresh reads or sets.

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/runcmd"
-	"github.com/awsfresh/awsfresh/settings"
-	"github.com/awsfresh/awsfresh/source"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
+	"github.com/awsfresh/awsfresh/internal/settings"
+	"github.com/awsfresh/awsfresh/internal/source"
 )
 
 // Exit codes (SPEC, Errors and exit codes).

@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 // Command is a Source that runs an export command (awsCredentialExport)

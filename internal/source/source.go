@@ -3,7 +3,7 @@ package source
 import (
 	"context"
 
-	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/creds"
 )
 
 // A Source retrieves credentials silently: it never opens a browser or

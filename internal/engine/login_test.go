@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func TestLoginRunsOnceWhenExpired(t *testing.T) {

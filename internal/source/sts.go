@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/creds"
 )
 
 // STSClient returns an STS client signing with c. Its endpoint follows

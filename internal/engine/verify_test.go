@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // TestUnknownExpiryVerifiedAndRechecked: credentials without an expiry are

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 func TestCacheWarmHit(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/credserver"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/credserver"
 )
 
 // FuzzServeHTTP feeds raw HTTP requests to the endpoint's handler: it

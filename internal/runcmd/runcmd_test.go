@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func TestMain(m *testing.M) {

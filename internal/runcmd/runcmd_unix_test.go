@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/runcmd"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 // Timing of the fault matrix. Grace is long enough to tell "SIGTERM was

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/credserver"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/credserver"
 )
 
 // Values that must never show up outside a 200 response.

@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/runcmd"
-	"github.com/awsfresh/awsfresh/source"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
+	"github.com/awsfresh/awsfresh/internal/source"
 )
 
 // The SPEC's windows before expiry.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // Every secret the fake credentials carry contains one of these markers,

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/simaws"
-	"github.com/awsfresh/awsfresh/source"
+	"github.com/awsfresh/awsfresh/internal/source"
 )
 
 // TestRejectRenewsSilently: a rejected key is forgotten; a source that

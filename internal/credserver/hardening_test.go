@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/credserver"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/credserver"
 )
 
 func TestRefusals(t *testing.T) {

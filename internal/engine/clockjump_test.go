@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
-	"github.com/awsfresh/awsfresh/engine"
+	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // TestClockJumpPastExpiry: the clock jumps two hours forward, past the

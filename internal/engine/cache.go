@@ -11,7 +11,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/awsfresh/awsfresh/creds"
+	"github.com/awsfresh/awsfresh/internal/creds"
 )
 
 // cacheVersion changes when the file layout does; other versions are
