@@ -41,7 +41,7 @@ type Options struct {
 	// awsAuthRefresh: for example "aws sso login --profile dev". Its output
 	// goes to LoginOutput; its stdin is /dev/null, so a prompt fails fast
 	// instead of hanging. "" means none: such a failure is then returned as
-	// an error wrapping engine.ErrNoLoginCommand.
+	// a *RefreshError matching ErrNoLoginCommand.
 	LoginCommand string
 
 	// ExportCommand is a shell command line that prints credentials JSON

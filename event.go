@@ -7,7 +7,6 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
-	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 // EventKind says what an [Event] reports.
@@ -23,10 +22,11 @@ const (
 	// RefreshFinished: the login command exited successfully. Elapsed is set.
 	RefreshFinished
 	// RefreshFailed: the login command failed (non-zero exit, not found,
-	// interrupted). Err is the *engine.LoginError.
+	// interrupted). errors.Is(Err, ErrLoginFailed) holds unless it was
+	// interrupted.
 	RefreshFailed
-	// RefreshTimedOut: the login command was stopped at its deadline. Err
-	// is the *engine.LoginError; errors.Is(Err, runcmd.ErrTimeout) holds.
+	// RefreshTimedOut: the login command was stopped at its deadline.
+	// errors.Is(Err, ErrLoginTimeout) holds.
 	RefreshTimedOut
 	// CredentialsRejected: AWS rejected credentials the Provider handed
 	// out (expired, unknown or revoked); new ones are being obtained. Err
@@ -88,7 +88,7 @@ func fromEngine(ev engine.Event) (Event, bool) {
 		out.Kind = RefreshFinished
 	case engine.EventLoginFailed:
 		out.Kind = RefreshFailed
-		if errors.Is(ev.Err, runcmd.ErrTimeout) {
+		if errors.Is(ev.Err, ErrLoginTimeout) {
 			out.Kind = RefreshTimedOut
 		}
 	case engine.EventRejected:

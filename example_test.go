@@ -15,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/awsfresh/awsfresh"
-	"github.com/awsfresh/awsfresh/internal/engine"
-	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/settings"
 )
 
@@ -107,18 +105,24 @@ func ExampleWithRefreshRetry() {
 	_ = bedrockruntime.NewFromConfig(cfg)
 }
 
-// The error of a login command that did not finish in time.
+// Telling why no credentials could be had.
 func ExampleRefreshError() {
-	err := error(&awsfresh.RefreshError{
-		Profile: "dev",
-		Err: &engine.LoginError{
-			Command: "aws sso login --profile dev",
-			Err:     &runcmd.TimeoutError{Timeout: 3 * time.Minute},
-		},
-	})
-	fmt.Println(err)
-	fmt.Println(errors.Is(err, runcmd.ErrTimeout))
-	// Output:
-	// AWS authentication refresh timed out after 3 minutes; Please check your AWS credentials and try again; To log in by hand, run: aws sso login --profile dev
-	// true
+	ctx := context.Background()
+	p, err := awsfresh.New(awsfresh.Options{Profile: "dev", LoginCommand: "aws sso login --profile dev"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = p.Retrieve(ctx)
+	var re *awsfresh.RefreshError
+	switch {
+	case err == nil:
+	case errors.Is(err, awsfresh.ErrLoginTimeout):
+		log.Printf("nobody completed the login in time: %v", err)
+	case errors.Is(err, awsfresh.ErrLoginFailed) && errors.As(err, &re):
+		log.Printf("the login failed: %v\n%s", err, re.CommandOutput())
+	case errors.Is(err, awsfresh.ErrCooldown):
+		log.Printf("the login failed a moment ago and was not run again: %v", err)
+	default:
+		log.Print(err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // Middleware IDs added by WithRefreshRetry.
@@ -21,15 +22,6 @@ const (
 	retryID     = "awsfresh.RefreshRetry"
 	recordKeyID = "awsfresh.RecordSigningKey"
 )
-
-// rejectedCodes are the AWS error codes that mean the credentials
-// themselves were refused: expired, or unknown (revoked, or never valid).
-var rejectedCodes = map[string]bool{
-	"ExpiredTokenException":       true, // JSON services, Bedrock
-	"ExpiredToken":                true, // query services, STS
-	"UnrecognizedClientException": true, // JSON services: unknown key or token
-	"InvalidClientTokenId":        true, // query services: unknown key or token
-}
 
 // maxClockDifference is how far the response's Date may be from the local
 // clock for a RequestExpired error to be taken as a rejection of the
@@ -145,27 +137,18 @@ func cloneInput(in middleware.FinalizeInput, req *smithyhttp.Request) middleware
 	return in
 }
 
-// rejected reports whether err means AWS refused the credentials.
+// rejected reports whether err means AWS refused the credentials: as the
+// engine classifies them, or RequestExpired while the clock was right.
 func rejected(err error, md middleware.Metadata) bool {
-	var api smithy.APIError
-	if !errors.As(err, &api) {
-		return false
-	}
-	code := api.ErrorCode()
-	switch {
-	case strings.Contains(api.ErrorMessage(), "Signature expired"):
-		return false // the clock, not the credentials
-	case rejectedCodes[code]:
-		return true
-	case code == "RequestExpired":
-		return clockAgrees(md)
-	}
-	return false
+	return engine.RejectsCredentials(err) || (isRequestExpired(err) && clockAgrees(md))
 }
 
+// isRequestExpired reports whether err is a RequestExpired error that does
+// not blame the signature's time outright.
 func isRequestExpired(err error) bool {
 	var api smithy.APIError
-	return errors.As(err, &api) && api.ErrorCode() == "RequestExpired"
+	return errors.As(err, &api) && api.ErrorCode() == "RequestExpired" &&
+		!strings.Contains(api.ErrorMessage(), "Signature expired")
 }
 
 // clockAgrees reports whether the response's Date header shows that the

@@ -433,6 +433,7 @@ func TestRejectedCodes(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "InvalidClientTokenId"}, true},
 		{fmt.Errorf("operation error: %w", &smithy.GenericAPIError{Code: "ExpiredTokenException"}), true},
 		{&smithy.GenericAPIError{Code: "RequestExpired"}, false},
+		{&smithy.GenericAPIError{Code: "UnauthorizedException"}, false}, // the SSO portal's, not a signed request's
 		{&smithy.GenericAPIError{Code: "AccessDeniedException"}, false},
 		{&smithy.GenericAPIError{Code: "InvalidSignatureException"}, false},
 		{&smithy.GenericAPIError{Code: "ThrottlingException"}, false},

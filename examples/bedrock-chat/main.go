@@ -33,7 +33,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/awsfresh/awsfresh"
-	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func main() {
@@ -151,13 +150,13 @@ func (c *chat) ask(ctx context.Context, prompt string) (string, error) {
 func report(stderr io.Writer, err error) int {
 	var refresh *awsfresh.RefreshError
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, runcmd.ErrInterrupted):
+	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "Interrupted.")
 		return 130
 	case errors.As(err, &refresh):
 		// The SDK's operation error wraps ours; ours says what happened.
 		fmt.Fprintln(stderr, "Error:", refresh)
-		if errors.Is(err, runcmd.ErrTimeout) {
+		if errors.Is(err, awsfresh.ErrLoginTimeout) {
 			return 124
 		}
 		return 1

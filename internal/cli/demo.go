@@ -236,7 +236,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	_, err = hung.Refresh(ctx, false)
 	took := time.Since(began)
 	if err != nil {
-		for _, l := range describe(err).lines {
+		for _, l := range a.describe(err).lines {
 			tl.say("│ %s", l)
 		}
 	}
@@ -248,13 +248,13 @@ func (a *app) runDemo(ctx context.Context) error {
 	_, err = hung.Refresh(ctx, false)
 	var cool *engine.CooldownError
 	if err != nil {
-		tl.say("│ %s", describe(err).lines[0])
+		tl.say("│ %s", a.describe(err).lines[0])
 	}
 	tl.check(errors.As(err, &cool) && logins.Load() == before, "the login command did not run again (cooldown, not a loop)")
 
 	fmt.Fprintln(out)
 	if len(tl.fails) > 0 {
-		return &exitError{code: wording.ExitFailed, lines: append([]string{"Error: the demo failed:"}, tl.fails...)}
+		return &exitError{code: exitFailed, lines: append([]string{"Error: the demo failed:"}, tl.fails...)}
 	}
 	fmt.Fprintf(out, "Demo finished in %s: every step checked.\n", wording.Duration(time.Since(tl.start).Round(time.Second)))
 	return nil

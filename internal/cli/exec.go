@@ -72,7 +72,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if logFile != "" {
 		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return &exitError{code: wording.ExitUsage, lines: []string{"Error: --log: " + err.Error()}}
+			return &exitError{code: exitUsage, lines: []string{"Error: --log: " + err.Error()}}
 		}
 		defer f.Close()
 		logw = f
@@ -87,7 +87,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		case engine.EventLoginFinished:
 			logf("login command finished in %s", wording.Duration(ev.Elapsed))
 		case engine.EventLoginFailed:
-			logf("%s", strings.Join(describe(ev.Err).lines, "\n  "))
+			logf("%s", strings.Join(a.describe(ev.Err).lines, "\n  "))
 		case engine.EventWarning:
 			logf("warning: %s", ev.Message)
 		}
@@ -104,6 +104,9 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	// Credentials first, in the foreground: a login needed now happens
 	// before the program starts, where the user expects it.
 	first, err := eng.Credentials(ctx)
+	if err != nil && logFile != "" {
+		return &outputElsewhere{err: err, where: logFile}
+	}
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		Provider: func(ctx context.Context) (creds.Credentials, error) {
 			res, err := neededNow(ctx, eng)
 			if err != nil {
-				return creds.Credentials{}, errors.New(strings.Join(describe(err).lines, " "))
+				return creds.Credentials{}, errors.New(a.programMessage(err))
 			}
 			return res.Credentials, nil
 		},
@@ -311,8 +314,8 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 				if c, _ := eng.Cached(); c.HasExpiration() && time.Until(c.Expiration) > 0 {
 					left = "in " + wording.Duration(time.Until(c.Expiration))
 				}
-				logf("warning: the AWS login for profile %q has ended and cannot be renewed silently; the current credentials expire %s, then the login command runs (log in now to avoid waiting: awsfresh refresh --profile %s)",
-					profile.Name, left, creds.ShellQuote(profile.Name))
+				logf("warning: the AWS login for profile %q has ended and cannot be renewed silently; the current credentials expire %s, then the login command runs (log in now to avoid waiting: %s)",
+					profile.Name, left, a.refreshLine(profile.Name, "--force"))
 			}
 		}
 		// A session without a refresh token ends when its token does.
@@ -320,7 +323,7 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
 				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
 					warnedEnding = true
-					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), creds.ShellQuote(profile.Name))
+					logf("warning: the SSO session for profile %q ends in %s; log in again before then (%s) to avoid an interruption", profile.Name, wording.Duration(left), a.refreshLine(profile.Name, "--force"))
 				}
 			}
 		}

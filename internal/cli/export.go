@@ -7,7 +7,6 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
-	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 func (a *app) exportCommand() *cobra.Command {
@@ -78,7 +77,7 @@ awsCredentialExport object), env (shell export lines).`,
 			}
 			out, err := creds.Render(res.Credentials, f)
 			if errors.Is(err, creds.ErrNoSessionToken) {
-				return &exitError{code: wording.ExitFailed, lines: []string{
+				return &exitError{code: exitFailed, lines: []string{
 					"Error: the credentials are long-term keys without a session token, and Claude Code rejects those.",
 					"Use a profile with temporary credentials (SSO or a role), or --format process.",
 				}}

@@ -8,7 +8,6 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
-	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 // resolved is what a command works with: the shared resolution (package
@@ -46,7 +45,7 @@ func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error)
 		SettingsFiles: a.flags.settings,
 		Profile:       a.flags.profile,
 		Timeout:       a.flags.timeout,
-		CommandFrom:   "--command",
+		CommandFrom:   commandFlag,
 	}
 	if ro.forExport {
 		in.ExportCommand = ro.commandFlag
@@ -59,19 +58,20 @@ func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error)
 	case errors.As(err, &te):
 		return nil, usageError{err}
 	case err != nil:
-		return nil, &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
+		return nil, &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
 	}
 	for _, s := range res.Skipped {
 		a.debugf("skipping %s", s)
 	}
-	return &resolved{Result: res}, nil
+	a.resolved = &resolved{Result: res}
+	return a.resolved, nil
 }
 
 // checkTrust refuses commands from a project's settings the user has not
 // trusted yet.
 func (r *resolved) checkTrust(cmds ...*resolve.Command) error {
 	if err := r.CheckTrust(nil, cmds...); err != nil {
-		return &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
+		return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ type globalFlags struct {
 type app struct {
 	io    IO
 	flags globalFlags
+	// resolved is what this invocation resolved, once it has: messages
+	// use it to write commands the user can run as shown.
+	resolved *resolved
 }
 
 // Main runs awsfresh with args (without the program name) and returns the
@@ -113,7 +116,7 @@ func (a *app) warnf(format string, args ...any) {
 func (a *app) report(err error) int {
 	var ee *exitError
 	if !errors.As(err, &ee) {
-		ee = describe(err)
+		ee = a.describe(err)
 	}
 	for _, l := range ee.lines {
 		fmt.Fprintln(a.io.Stderr, l)

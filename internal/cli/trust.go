@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/internal/settings"
-	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 func (a *app) trustCommand() *cobra.Command {
@@ -22,12 +21,12 @@ later change to the file needs a new 'awsfresh trust'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := settings.DefaultTrustStore()
 			if err != nil {
-				return &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
+				return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
 			}
 			for _, path := range args {
 				sum, err := store.Trust(path)
 				if err != nil {
-					return &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
+					return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
 				}
 				fmt.Fprintf(a.io.Stdout, "Trusted %s (sha256 %s).\n", path, sum[:16])
 			}

@@ -59,19 +59,49 @@ func (k Kind) Advice(identity string) string {
 // refresh may help.
 func (k Kind) Rejected() bool { return k == KindLoginExpired || k == KindNoCredentials }
 
-var loginExpiredCodes = map[string]bool{
-	"ExpiredToken":                true, // STS
-	"ExpiredTokenException":       true, // JSON services, Bedrock
-	"InvalidClientTokenId":        true, // STS: unknown or revoked key
-	"UnrecognizedClientException": true, // JSON services: unknown key or token
-	"UnauthorizedException":       true, // SSO portal: access token expired or revoked
-	"InvalidGrantException":       true, // SSO OIDC: refresh token expired
+// RejectsCredentials reports whether err is AWS refusing the credentials
+// that signed a request, on any service: they expired, or AWS does not
+// know them (revoked, or never valid). A request refused for its time
+// ("Signature expired", RequestExpired) is not included: that is the
+// clock's fault unless the response's Date shows the clock is right, which
+// only the caller that has the response can tell.
+func RejectsCredentials(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && !strings.Contains(api.ErrorMessage(), "Signature expired") &&
+		credentialsRefusedCode(api.ErrorCode())
 }
 
-var clockCodes = map[string]bool{
-	"RequestExpired":       true,
-	"RequestTimeTooSkewed": true,
-	"RequestInTheFuture":   true,
+// credentialsRefusedCode: the error codes of a refused access key or
+// session token.
+func credentialsRefusedCode(code string) bool {
+	switch code {
+	case "ExpiredToken", // query services, STS
+		"ExpiredTokenException",       // JSON services, Bedrock
+		"InvalidClientTokenId",        // query services: unknown or revoked key
+		"UnrecognizedClientException": // JSON services: unknown key or token
+		return true
+	}
+	return false
+}
+
+// ssoTokenRefusedCode: the error codes of IAM Identity Center refusing the
+// SSO session's tokens.
+func ssoTokenRefusedCode(code string) bool {
+	switch code {
+	case "UnauthorizedException", // SSO portal: access token expired or revoked
+		"InvalidGrantException": // SSO OIDC: refresh token expired
+		return true
+	}
+	return false
+}
+
+// clockCode: the error codes of a request refused for its time.
+func clockCode(code string) bool {
+	switch code {
+	case "RequestExpired", "RequestTimeTooSkewed", "RequestInTheFuture":
+		return true
+	}
+	return false
 }
 
 // Classify tells what kind of failure err is.
@@ -83,9 +113,9 @@ func Classify(err error) Kind {
 	if errors.As(err, &api) {
 		code, msg := api.ErrorCode(), api.ErrorMessage()
 		switch {
-		case strings.Contains(msg, "Signature expired") || clockCodes[code]:
+		case strings.Contains(msg, "Signature expired") || clockCode(code):
 			return KindClockSkew
-		case loginExpiredCodes[code]:
+		case credentialsRefusedCode(code) || ssoTokenRefusedCode(code):
 			return KindLoginExpired
 		case strings.HasPrefix(code, "AccessDenied"):
 			return KindAccessDenied

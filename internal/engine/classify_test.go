@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
@@ -158,5 +160,65 @@ func TestStatus(t *testing.T) {
 			t.Errorf("Status: Temporary=%v CacheFile=%q", st.Credentials.Temporary, st.CacheFile)
 		}
 		assertNoSecret(t, "Status", fmt.Sprintf("%+v %+v", st, *st.Credentials))
+	}
+}
+
+// TestRejectsCredentials: the rejections of a signed request, on any
+// service, are a subset of what Classify calls an expired login; the SSO
+// token errors and a request refused for its time are not among them.
+func TestRejectsCredentials(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{apiErr("ExpiredToken", "The security token included in the request is expired"), true},
+		{apiErr("ExpiredTokenException", "The security token included in the request is expired"), true},
+		{apiErr("InvalidClientTokenId", "The security token included in the request is invalid."), true},
+		{fmt.Errorf("operation error: %w", apiErr("UnrecognizedClientException", "")), true},
+		{apiErr("ExpiredTokenException", "Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z"), false},
+		{apiErr("UnauthorizedException", "Session token not found or invalid"), false},
+		{apiErr("InvalidGrantException", ""), false},
+		{apiErr("RequestExpired", "Request has expired."), false},
+		{apiErr("AccessDeniedException", ""), false},
+		{errors.New("ExpiredTokenException"), false},
+	} {
+		got := engine.RejectsCredentials(tt.err)
+		if got != tt.want {
+			t.Errorf("RejectsCredentials(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+		if got && engine.Classify(tt.err) != engine.KindLoginExpired {
+			t.Errorf("RejectsCredentials(%v) but Classify says %v", tt.err, engine.Classify(tt.err))
+		}
+	}
+}
+
+// TestSentinelsMatchTheirErrors: each error type matches its sentinel and
+// no other, wherever it is wrapped.
+func TestSentinelsMatchTheirErrors(t *testing.T) {
+	t.Parallel()
+	all := []error{engine.ErrLoginTimeout, engine.ErrLoginFailed, engine.ErrCooldown, engine.ErrStillInvalid,
+		engine.ErrNoLoginCommand, engine.ErrAccessDenied, engine.ErrClockSkew}
+	for _, tt := range []struct {
+		err  error
+		want error // nil: none
+	}{
+		{&engine.LoginError{Err: &runcmd.TimeoutError{}}, engine.ErrLoginTimeout},
+		{&engine.LoginError{Err: &runcmd.ExitError{Code: 1}}, engine.ErrLoginFailed},
+		{&engine.LoginError{Err: &runcmd.ExitError{Code: 127}}, engine.ErrLoginFailed},
+		{&engine.LoginError{Err: &runcmd.SignalError{Signal: syscall.SIGINT}}, nil},
+		{&engine.CooldownError{}, engine.ErrCooldown},
+		{&engine.StillInvalidError{Err: errors.New("x")}, engine.ErrStillInvalid},
+		{fmt.Errorf("%w for profile: %w", engine.ErrNoLoginCommand, errors.New("x")), engine.ErrNoLoginCommand},
+		{&engine.DiagnosedError{Kind: engine.KindAccessDenied, Err: errors.New("x")}, engine.ErrAccessDenied},
+		{&engine.DiagnosedError{Kind: engine.KindClockSkew, Err: errors.New("x")}, engine.ErrClockSkew},
+		{&engine.DiagnosedError{Kind: engine.KindNetwork, Err: errors.New("x")}, nil},
+	} {
+		wrapped := fmt.Errorf("outer: %w", tt.err)
+		for _, s := range all {
+			if got := errors.Is(wrapped, s); got != (s == tt.want) {
+				t.Errorf("errors.Is(%v, %v) = %v", tt.err, s, got)
+			}
+		}
 	}
 }

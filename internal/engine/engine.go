@@ -476,7 +476,7 @@ func (e *Engine) runLogin(ctx context.Context, cause error) error {
 		tail = creds.Redact(string(res.StderrTail))
 	}
 	if err != nil {
-		le := &LoginError{Command: l.Command, Err: err, StderrTail: tail, LastCause: cause}
+		le := &LoginError{Profile: e.opts.Profile, Command: l.Command, Err: err, StderrTail: tail, LastCause: cause}
 		e.emit(Event{Kind: EventLoginFailed, Command: l.Command, Elapsed: elapsed, Err: le})
 		return le
 	}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -25,9 +26,12 @@ type Command struct {
 	RegionName string
 }
 
+// ErrExportFailed is matched by every *CommandError.
+var ErrExportFailed = errors.New("export command failed")
+
 // CommandError is returned when the export command fails or prints
 // something that is not credentials. It never carries the command's
-// stdout, which may hold secrets.
+// stdout, which may hold secrets. It matches ErrExportFailed.
 type CommandError struct {
 	Command string
 	Err     error // a runcmd error, or a *creds.ParseError
@@ -40,6 +44,9 @@ func (e *CommandError) Error() string {
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }
+
+// Is matches ErrExportFailed.
+func (e *CommandError) Is(target error) bool { return target == ErrExportFailed }
 
 // Retrieve runs the command once and parses its output.
 func (c *Command) Retrieve(ctx context.Context) (creds.Credentials, error) {

@@ -1,8 +1,13 @@
-// Package wording owns how awsfresh words its errors for people: the
-// SPEC's stable first lines, the lines that follow, the exit code that goes
-// with each, and durations written as a person would. The command line and
-// the Go library both use it, so a message reads the same everywhere. It
-// never puts a secret in a message: command output is redacted.
+// Package wording owns the words for what went wrong, where the Go library
+// and the command line say the same thing: which situation an error is,
+// its one-line headline (the command line's stable first line without its
+// "Error: " prefix and period), the details that are true wherever the
+// error is read, and durations written as a person would.
+//
+// It must not name a command-line flag, an environment variable or an
+// awsfresh subcommand: advice of that kind, exit codes and the layout of
+// the command's messages belong to package cli. It never puts a secret in
+// a message: command output and AWS errors are redacted.
 package wording
 
 import (
@@ -19,29 +24,55 @@ import (
 	"github.com/awsfresh/awsfresh/internal/source"
 )
 
-// Exit codes (SPEC, Errors and exit codes).
+// Situation is what went wrong, as far as the words for it go.
+type Situation int
+
+// The situations Describe tells apart.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitUsage       = 2 // usage or configuration error
-	ExitTimeout     = 124
-	ExitInterrupted = 130
+	Other          Situation = iota
+	Interrupted              // a login or export was interrupted (Ctrl+C, a canceled context)
+	LoginTimeout             // the login command was stopped at its deadline
+	LoginFailed              // the login command failed otherwise
+	StillInvalid             // the login succeeded, the credentials are still not valid
+	Cooldown                 // the login command is held back after a recent failure
+	NoLoginCommand           // a login is needed and none is configured
+	Nested                   // a refresh was asked for from inside awsfresh's own command
+	ExportTimeout            // the export command was stopped at its deadline
+	ExportFailed             // the export command failed or printed no usable credentials
+	Diagnosed                // AWS refused for a known reason a login does not fix
+	Untrusted                // a project's settings value the user has not trusted
 )
 
-// Message is an error as a person reads it.
-type Message struct {
-	Code  int      // the exit code that goes with it
-	Lines []string // the first line is stable: scripts and tests match it
+// Text is an error in words.
+type Text struct {
+	Situation Situation
+	// Headline says what happened on one line, without a final period,
+	// e.g. "AWS authentication refresh timed out after 3 minutes".
+	Headline string
+	// Details are further lines, each without a final period, starting
+	// lowercase unless with a proper name: "reason: …", "AWS said: …".
+	Details []string
+	// Output is the redacted end of the failed command's stderr, line by
+	// line, without blank lines at either end; nil when there is none.
+	Output []string
+	// Profile, Command and Timeout are what the situation concerns, when
+	// known: the profile, the command that failed, the deadline that passed.
+	Profile string
+	Command string
+	Timeout time.Duration
+	// TokenExpired: the login was needed because AWS said the security
+	// token had expired.
+	TokenExpired bool
 }
 
-const (
-	msgInterrupted  = "AWS authentication refresh interrupted."
-	msgCheckCreds   = "Please check your AWS credentials and try again."
-	msgTokenExpired = "Security token expired. Please refresh your AWS credentials."
-)
+// Line is t on one line in Go's style: the headline and the details
+// joined with "; ". Command output is left out: it has lines of its own.
+func (t Text) Line() string {
+	return strings.Join(append([]string{t.Headline}, t.Details...), "; ")
+}
 
-// Describe words any error the SPEC's way.
-func Describe(err error) Message {
+// Describe puts err into words.
+func Describe(err error) Text {
 	var (
 		loginErr  *engine.LoginError
 		still     *engine.StillInvalidError
@@ -52,106 +83,118 @@ func Describe(err error) Message {
 	)
 	switch {
 	case errors.Is(err, runcmd.ErrInterrupted), errors.Is(err, context.Canceled):
-		return Message{Code: ExitInterrupted, Lines: []string{msgInterrupted}}
+		return Text{Situation: Interrupted, Headline: "AWS authentication refresh interrupted"}
 	case errors.As(err, &loginErr):
-		return describeRun("AWS authentication refresh", loginErr.Command, loginErr.Err, loginErr.StderrTail,
-			engine.Classify(loginErr.LastCause) == engine.KindLoginExpired)
-	case errors.As(err, &still):
-		return Message{Code: ExitFailed, Lines: []string{
-			fmt.Sprintf("Error: AWS authentication refresh finished, but the credentials for profile %q are still not valid.", still.Profile),
-			"Reason: " + creds.Redact(still.Err.Error()),
-			"awsfresh will not run the login command again on its own for a while; fix the login command or the profile, then run 'awsfresh refresh --force'.",
-		}}
-	case errors.As(err, &cool):
-		lines := []string{fmt.Sprintf("Error: AWS authentication refresh failed %s ago; not retrying for another %s (use --force to retry now).",
-			Duration(max(cool.Ago(), time.Second)), Duration(max(cool.Left(), time.Second)))}
-		if cool.LastError != "" {
-			lines = append(lines, "Last failure: "+cool.LastError)
+		t := describeRun("AWS authentication refresh", loginErr.Command, loginErr.Err, loginErr.StderrTail)
+		t.Profile = loginErr.Profile
+		switch t.Situation {
+		case ExportTimeout:
+			t.Situation = LoginTimeout
+			t.Details = append(t.Details, "login command: "+loginErr.Command)
+			if engine.Classify(loginErr.LastCause) == engine.KindLoginExpired {
+				t.TokenExpired = true
+				t.Details = append(t.Details, "it was needed because AWS said the security token had expired")
+			}
+		case ExportFailed:
+			t.Situation = LoginFailed
 		}
-		return Message{Code: ExitFailed, Lines: lines}
+		return t
+	case errors.As(err, &still):
+		return Text{Situation: StillInvalid, Profile: still.Profile,
+			Headline: fmt.Sprintf("AWS authentication refresh finished, but the credentials for profile %q are still not valid", still.Profile),
+			Details: []string{
+				"reason: " + creds.Redact(still.Err.Error()),
+				"the login command will not run again on its own for a while",
+			}}
+	case errors.As(err, &cool):
+		t := Text{Situation: Cooldown, Profile: cool.Profile,
+			Headline: fmt.Sprintf("AWS authentication refresh failed %s ago; not retrying for another %s",
+				Duration(max(cool.Ago(), time.Second)), Duration(max(cool.Left(), time.Second)))}
+		if cool.LastError != "" {
+			t.Details = []string{"last failure: " + cool.LastError}
+		}
+		return t
 	case errors.As(err, &diag):
-		return Message{Code: ExitFailed, Lines: []string{"Error: " + upperFirst(diag.Kind.Advice(diag.Identity)) + ".", "AWS said: " + creds.Redact(diag.Err.Error())}}
+		return Text{Situation: Diagnosed, Headline: diag.Kind.Advice(diag.Identity),
+			Details: []string{"AWS said: " + creds.Redact(diag.Err.Error())}}
 	case errors.As(err, &cmdErr):
 		var pe *creds.ParseError
 		if errors.As(cmdErr.Err, &pe) || errors.Is(cmdErr.Err, creds.ErrEmptyOutput) {
-			return Message{Code: ExitFailed, Lines: []string{
-				fmt.Sprintf("Error: AWS credential export failed: %s printed no usable credentials: %v.", cmdErr.Command, cmdErr.Err),
-				"The output was not shown because it may contain secrets.",
-			}}
+			return Text{Situation: ExportFailed, Command: cmdErr.Command,
+				Headline: fmt.Sprintf("AWS credential export failed: %s printed no usable credentials: %v", cmdErr.Command, cmdErr.Err),
+				Details:  []string{"its output is not shown because it may contain secrets"}}
 		}
-		return describeRun("AWS credential export", cmdErr.Command, cmdErr.Err, cmdErr.StderrTail, false)
+		return describeRun("AWS credential export", cmdErr.Command, cmdErr.Err, cmdErr.StderrTail)
 	case errors.Is(err, engine.ErrNoLoginCommand):
-		return Message{Code: ExitUsage, Lines: []string{
-			"Error: " + creds.Redact(err.Error()) + ".",
-			"Configure a login command: pass --command, set AWSFRESH_REFRESH_COMMAND, or set awsAuthRefresh in ~/.claude/settings.json (for example \"aws sso login --profile NAME\").",
-		}}
+		return Text{Situation: NoLoginCommand, Headline: creds.Redact(err.Error())}
 	case errors.Is(err, engine.ErrNested):
-		return Message{Code: ExitUsage, Lines: []string{"Error: " + creds.Redact(err.Error()) + "."}}
+		return Text{Situation: Nested, Headline: creds.Redact(err.Error())}
 	case errors.As(err, &untrusted):
-		return Message{Code: ExitUsage, Lines: []string{"Error: " + err.Error()}}
+		return Text{Situation: Untrusted, Headline: err.Error()}
 	}
-	kind := engine.Classify(err)
-	lines := []string{"Error: " + creds.Redact(err.Error())}
-	if kind != engine.KindUnknown {
-		lines = append(lines, upperFirst(kind.Advice(""))+".")
+	t := Text{Headline: creds.Redact(err.Error())}
+	if kind := engine.Classify(err); kind != engine.KindUnknown {
+		t.Details = []string{kind.Advice("")}
 	}
-	return Message{Code: ExitFailed, Lines: lines}
+	return t
 }
 
-// describeRun words a failure of a command awsfresh ran.
-func describeRun(what, command string, err error, tail string, tokenExpired bool) Message {
+// describeRun words a failure of a command awsfresh ran: what is "AWS
+// authentication refresh" or "AWS credential export". The situation is
+// the export's; the caller turns it into the login's.
+func describeRun(what, command string, err error, tail string) Text {
 	var (
 		timeout *runcmd.TimeoutError
 		exit    *runcmd.ExitError
 		sig     *runcmd.SignalError
 	)
-	var first string
-	code := ExitFailed
+	t := Text{Situation: ExportFailed, Command: command, Output: outputLines(tail)}
 	switch {
 	case errors.As(err, &timeout) || errors.Is(err, runcmd.ErrTimeout):
-		d := time.Duration(0)
 		if timeout != nil {
-			d = timeout.Timeout
+			t.Timeout = timeout.Timeout
 		}
-		lines := []string{
-			fmt.Sprintf("Error: %s timed out after %s.", what, Duration(d)),
-			msgCheckCreds,
-			"To log in by hand, run: " + command,
-		}
-		if tokenExpired {
-			lines = append(lines, msgTokenExpired)
-		}
-		return Message{Code: ExitTimeout, Lines: lines}
+		return Text{Situation: ExportTimeout, Command: command, Timeout: t.Timeout,
+			Headline: fmt.Sprintf("%s timed out after %s", what, Duration(t.Timeout))}
 	case errors.Is(err, runcmd.ErrInterrupted):
-		return Message{Code: ExitInterrupted, Lines: []string{msgInterrupted}}
+		return Text{Situation: Interrupted, Headline: "AWS authentication refresh interrupted"}
 	case errors.Is(err, runcmd.ErrNotFound):
-		first = fmt.Sprintf("Error: %s failed: %s: command not found.", what, command)
+		t.Headline = fmt.Sprintf("%s failed: %s: command not found", what, command)
 	case errors.Is(err, runcmd.ErrNotExecutable):
-		first = fmt.Sprintf("Error: %s failed: %s: permission denied (not executable).", what, command)
+		t.Headline = fmt.Sprintf("%s failed: %s: permission denied (not executable)", what, command)
 	case errors.As(err, &exit):
-		first = fmt.Sprintf("Error: %s failed: %s exited with status %d.", what, command, exit.Code)
+		t.Headline = fmt.Sprintf("%s failed: %s exited with status %d", what, command, exit.Code)
 	case errors.As(err, &sig):
-		first = fmt.Sprintf("Error: %s failed: %s was killed by signal %v.", what, command, sig.Signal)
+		t.Headline = fmt.Sprintf("%s failed: %s was killed by signal %v", what, command, sig.Signal)
 	case errors.Is(err, runcmd.ErrOutputTooLarge):
-		first = fmt.Sprintf("Error: %s failed: %s printed more output than awsfresh accepts; it was stopped.", what, command)
+		t.Headline = fmt.Sprintf("%s failed: %s printed more output than awsfresh accepts; it was stopped", what, command)
 	default:
-		first = fmt.Sprintf("Error: %s failed: %s: %v.", what, command, err)
+		t.Headline = fmt.Sprintf("%s failed: %s: %v", what, command, err)
 	}
-	lines := []string{first}
-	if t := strings.TrimRight(tail, "\n"); t != "" {
-		lines = append(lines, indentTail(t)...)
-	}
-	return Message{Code: code, Lines: lines}
+	return t
 }
 
-// indentTail keeps the last lines of a command's output, indented.
-func indentTail(t string) []string {
-	ls := strings.Split(t, "\n")
-	if len(ls) > 20 {
-		ls = ls[len(ls)-20:]
-	}
+// maxOutputLines is how much of a command's output a message repeats.
+const maxOutputLines = 20
+
+// outputLines splits a command's (redacted) output into its last lines,
+// without blank lines at either end and with trailing spaces removed.
+func outputLines(tail string) []string {
+	ls := strings.Split(tail, "\n")
 	for i, l := range ls {
-		ls[i] = "  " + l
+		ls[i] = strings.TrimRight(l, " \t\r")
+	}
+	for len(ls) > 0 && ls[len(ls)-1] == "" {
+		ls = ls[:len(ls)-1]
+	}
+	if len(ls) > maxOutputLines {
+		ls = ls[len(ls)-maxOutputLines:]
+	}
+	for len(ls) > 0 && ls[0] == "" {
+		ls = ls[1:]
+	}
+	if len(ls) == 0 {
+		return nil
 	}
 	return ls
 }
@@ -185,11 +228,4 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
