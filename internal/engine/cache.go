@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"time"
 
+	"github.com/awsfresh/awsfresh/internal/atomicfile"
 	"github.com/awsfresh/awsfresh/internal/creds"
 )
 
@@ -152,51 +152,15 @@ func (c *cache) store(r record) error {
 	if c.dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return err
-	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	final := c.path(r.Profile, r.SourceKey, ".json")
-	c.removeStaleTemps()
-	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return fmt.Errorf("replace cache file: %w", err)
-	}
-	return nil
-}
-
-// removeStaleTemps deletes temporary files a process killed in the middle
-// of store left behind (they hold secrets). Only old ones: a younger one
-// may belong to a store in progress.
-func (c *cache) removeStaleTemps() {
-	matches, _ := filepath.Glob(filepath.Join(c.dir, ".tmp-*"))
-	for _, m := range matches {
-		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > time.Minute {
-			os.Remove(m)
-		}
-	}
+	// Temporary files a process killed in the middle of a store left
+	// behind hold secrets: remove them (only old ones, a younger one may
+	// be a store in progress).
+	atomicfile.RemoveStale(c.dir, time.Minute)
+	return atomicfile.Write(c.path(r.Profile, r.SourceKey, ".json"), data)
 }
 
 // DefaultCacheDir is where the engine keeps its cache: awsfresh under the

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/awsfresh/awsfresh/internal/atomicfile"
 )
 
 // TrustStore records which project settings files the user trusted, by
@@ -143,33 +145,7 @@ func (t *TrustStore) save(tf *trustFile) (err error) {
 		return wrap(err)
 	}
 	data = append(data, '\n')
-	dir := filepath.Dir(t.Path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return wrap(err)
-	}
-	tmp, err := os.CreateTemp(dir, ".trusted-*.tmp")
-	if err != nil {
-		return wrap(err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return wrap(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return wrap(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return wrap(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return wrap(err)
-	}
-	if err := os.Rename(tmp.Name(), t.Path); err != nil {
+	if err := atomicfile.Write(t.Path, data); err != nil {
 		return wrap(err)
 	}
 	return nil

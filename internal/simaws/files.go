@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/awsfresh/awsfresh/internal/atomicfile"
 )
 
 // ErrInvalidArgument is wrapped by the file helpers' errors for arguments
@@ -68,36 +70,17 @@ func WriteSSOCache(home, ssoSessionName, startURL, region string, tok SSOToken) 
 		return "", fmt.Errorf("simaws: encode SSO cache: %w", err)
 	}
 	path = SSOCachePath(home, ssoSessionName)
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if err := writeFileAtomic(path, data); err != nil {
 		return "", err
 	}
 	return path, nil
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same
-// directory, creating missing directories with mode 0700.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("simaws: create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".simaws-*")
-	if err != nil {
-		return fmt.Errorf("simaws: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("simaws: write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("simaws: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("simaws: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+// directory, creating missing directories with mode 0700. The file gets
+// mode 0600, as the AWS CLI's.
+func writeFileAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("simaws: write %s: %w", path, err)
 	}
 	return nil
@@ -162,5 +145,5 @@ func WriteSSOProfile(home, profile, ssoSession, startURL, region, accountID, rol
 		profileHeader, ssoSession, accountID, roleName, region)
 	out += fmt.Sprintf("%s\nsso_start_url = %s\nsso_region = %s\nsso_registration_scopes = sso:account:access\n",
 		sessionHeader, startURL, region)
-	return writeFileAtomic(path, []byte(out), 0o600)
+	return writeFileAtomic(path, []byte(out))
 }
