@@ -3,17 +3,24 @@ package creds
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
+// The patterns of Redact, compiled on first use: most runs of awsfresh
+// redact nothing, and start-up must not pay for them.
 var (
 	// Access key ids: AKIA (user), ASIA (temporary) and the other IAM
 	// unique-id prefixes that can appear next to them.
-	keyIDPattern = regexp.MustCompile(`\b(AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA)[A-Z0-9]{12,}\b`)
+	keyIDPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b(AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA)[A-Z0-9]{12,}\b`)
+	})
 	// "SecretAccessKey": "…", aws_session_token = …, AWS_SESSION_TOKEN=… and friends.
-	secretFieldPattern = regexp.MustCompile(`(?i)("?(?:secret_?access_?key|session_?token|aws_secret_access_key|aws_session_token|access_?token|refresh_?token|client_?secret|token)"?\s*[:=]\s*"?)([^"\s,}]+)`)
+	secretFieldPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)("?(?:secret_?access_?key|session_?token|aws_secret_access_key|aws_session_token|access_?token|refresh_?token|client_?secret|token)"?\s*[:=]\s*"?)([^"\s,}]+)`)
+	})
 	// Any long run of base64 characters: secret keys are 40 of them and
 	// session tokens hundreds.
-	longTokenPattern = regexp.MustCompile(`[A-Za-z0-9/+=]{40,}`)
+	longTokenPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9/+=]{40,}`) })
 )
 
 // Redacted is what Redact puts where a secret was.
@@ -29,12 +36,12 @@ func Redact(s string, known ...string) string {
 			s = strings.ReplaceAll(s, k, Redacted)
 		}
 	}
-	s = secretFieldPattern.ReplaceAllString(s, "${1}"+Redacted)
-	s = longTokenPattern.ReplaceAllStringFunc(s, func(m string) string {
+	s = secretFieldPattern().ReplaceAllString(s, "${1}"+Redacted)
+	s = longTokenPattern().ReplaceAllStringFunc(s, func(m string) string {
 		if m == Redacted {
 			return m
 		}
 		return Redacted
 	})
-	return keyIDPattern.ReplaceAllStringFunc(s, MaskKeyID)
+	return keyIDPattern().ReplaceAllStringFunc(s, MaskKeyID)
 }

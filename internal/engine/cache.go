@@ -7,7 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/atomicfile"
@@ -95,13 +95,29 @@ type cache struct {
 	dir string // "" disables the cache
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+// safeName replaces each run of characters other than ASCII letters,
+// digits, '.', '_' and '-' in a profile name with one '_'.
+func safeName(profile string) string {
+	var b strings.Builder
+	run := false
+	for _, r := range profile {
+		ok := r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+		switch {
+		case ok:
+			b.WriteRune(r)
+		case !run:
+			b.WriteByte('_')
+		}
+		run = !ok
+	}
+	return b.String()
+}
 
 // path names the file for a profile and source: readable, and unique even
 // for profiles whose names differ only in characters we replace.
 func (c *cache) path(profile, sourceKey, ext string) string {
 	sum := sha256.Sum256([]byte(profile + "\x00" + sourceKey))
-	name := unsafeName.ReplaceAllString(profile, "_")
+	name := safeName(profile)
 	if len(name) > 64 {
 		name = name[:64]
 	}
@@ -112,7 +128,7 @@ func (c *cache) path(profile, sourceKey, ext string) string {
 // (different settings) must still not refresh at once.
 func (c *cache) lockPath(profile string) string {
 	sum := sha256.Sum256([]byte(profile))
-	name := unsafeName.ReplaceAllString(profile, "_")
+	name := safeName(profile)
 	if len(name) > 64 {
 		name = name[:64]
 	}

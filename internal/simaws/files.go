@@ -110,7 +110,7 @@ func validName(s string) bool {
 // home must be absolute. Point AWS_CONFIG_FILE at the file, or HOME at home.
 func WriteSSOProfile(home, profile, ssoSession, startURL, region, accountID, roleName string) error {
 	if !filepath.IsAbs(home) || !validName(profile) || !validName(ssoSession) ||
-		!accountIDPattern.MatchString(accountID) || roleName == "" || startURL == "" || region == "" ||
+		!validAccountID(accountID) || roleName == "" || startURL == "" || region == "" ||
 		strings.ContainsAny(startURL+region+roleName, "\r\n") {
 		return fmt.Errorf("%w: WriteSSOProfile needs an absolute home, names without brackets or newlines, a 12-digit account ID, a role, a start URL and a region", ErrInvalidArgument)
 	}

@@ -6,13 +6,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 )
 
 const msgSSOUnauthorized = "Session token not found or invalid"
 
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+// validAccountID reports whether s is an AWS account ID: 12 digits.
+func validAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // jsonBody writes a restJson success answer.
 func (rp *reply) jsonBody(status int, v any) {
@@ -52,7 +62,7 @@ func (s *Server) handleGetRoleCredentials(rp *reply, r *http.Request) {
 		rp.jsonError(http.StatusUnauthorized, "UnauthorizedException", map[string]any{"message": msgSSOUnauthorized})
 		return
 	}
-	if !accountIDPattern.MatchString(accountID) || roleName == "" || len(roleName) > 32 {
+	if !validAccountID(accountID) || roleName == "" || len(roleName) > 32 {
 		rp.jsonError(http.StatusBadRequest, "InvalidRequestException", map[string]any{"message": "Invalid request: account_id must be 12 digits and role_name 1 to 32 characters."})
 		return
 	}

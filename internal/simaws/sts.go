@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -21,9 +22,14 @@ const (
 	msgRequestExpired = "Request has expired."
 )
 
+// The patterns AssumeRole checks its parameters against, compiled on
+// first use: the awsfresh binary links this package (for its demo), so
+// nothing here may cost a start-up.
 var (
-	roleARNPattern     = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$`)
+	})
+	sessionNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 )
 
 type stsErrorResponse struct {
@@ -229,12 +235,12 @@ func durationParam(rp *reply, params url.Values, lo, hi int) (time.Duration, boo
 func (s *Server) assumeRole(rp *reply, params url.Values, caller *credential) {
 	roleARN := params.Get("RoleArn")
 	session := params.Get("RoleSessionName")
-	m := roleARNPattern.FindStringSubmatch(roleARN)
+	m := roleARNPattern().FindStringSubmatch(roleARN)
 	if m == nil {
 		rp.stsError(http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must be a valid IAM role ARN")
 		return
 	}
-	if !sessionNamePattern.MatchString(session) {
+	if !sessionNamePattern().MatchString(session) {
 		rp.stsError(http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}")
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -131,7 +132,10 @@ func LoadSSOSession(p Profile) (SSOSession, error) {
 
 // profileSection matches "[profile NAME]" in the config file and "[NAME]"
 // in either file.
-var profileSection = regexp.MustCompile(`^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]`)
+// It is compiled on first use, not at start-up.
+var profileSection = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]`)
+})
 
 // ListProfiles returns the names of the profiles defined in the shared
 // config and credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
@@ -153,7 +157,7 @@ func ListProfiles() ([]string, error) {
 			return nil, err
 		}
 		for _, line := range strings.Split(string(data), "\n") {
-			m := profileSection.FindStringSubmatch(line)
+			m := profileSection().FindStringSubmatch(line)
 			if m == nil {
 				continue
 			}

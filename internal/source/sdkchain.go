@@ -58,19 +58,21 @@ func (s *SDKChain) Retrieve(ctx context.Context) (creds.Credentials, error) {
 		return creds.Credentials{}, fmt.Errorf("profile %q: %w", s.Profile, err)
 	}
 	c := creds.FromAWS(v)
-	if mintsFresh[v.Source] {
+	if mintsFresh(v.Source) {
 		c.IssuedAt = time.Now()
 	}
 	return c, nil
 }
 
-// mintsFresh lists the SDK providers that ask AWS for new credentials on
-// every retrieval (the config is loaded afresh each time, so no SDK cache
-// sits in between).
-var mintsFresh = map[string]bool{
-	ssocreds.ProviderName:            true,
-	stscreds.ProviderName:            true,
-	stscreds.WebIdentityProviderName: true,
+// mintsFresh reports whether the SDK provider named source asks AWS for
+// new credentials on every retrieval (the config is loaded afresh each
+// time, so no SDK cache sits in between).
+func mintsFresh(source string) bool {
+	switch source {
+	case ssocreds.ProviderName, stscreds.ProviderName, stscreds.WebIdentityProviderName:
+		return true
+	}
+	return false
 }
 
 func (s *SDKChain) load(ctx context.Context) (aws.Config, error) {
