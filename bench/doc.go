@@ -3,12 +3,14 @@
 //
 // Run it from anywhere inside the repository:
 //
-//	go run ./bench            # full run, a few minutes on 2 cores
+//	go run ./bench            # full run, a few minutes
 //	go run ./bench -quick     # smoke run with small repetition counts
 //	go run ./bench -h         # every repetition count is a flag
 //
-// It builds the real binary (cmd/awsfresh) and the floor program
-// (internal/cli/testdata/printcreds) into a temporary directory, then
+// It builds the real binary (cmd/awsfresh) as the README's install command
+// does, once more with cgo for comparison, and the floor programs
+// (internal/cli/testdata/printcreds, bench/internal/sdkfloor) into a
+// temporary directory, then
 // measures, each figure a median over repeated runs and each comparison a
 // ratio of figures measured in the same run:
 //
@@ -18,10 +20,10 @@
 //   - how long after its deadline a hung command is really gone (every
 //     process it started dead or a zombie), for awsfresh and for the AWS SDK
 //     for Go v2's processcreds provider with the same timeout;
-//   - 100 concurrent `awsfresh export` calls while the SSO login is expired:
+//   - concurrent `awsfresh export` calls (100 by default) while the SSO login is expired:
 //     how many times the login command ran and the total wall time;
 //   - the credentials endpoint of a real `awsfresh exec`: requests per second
-//     and p50/p99 latency at 1, 16 and 64 keep-alive clients, and the
+//     and p50/p99 latency at several numbers of keep-alive clients, and the
 //     resident memory of the idle awsfresh process.
 //
 // Everything runs in temporary home directories against the simulated AWS

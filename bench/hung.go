@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 )
 
-const hungSection = "Hung command, timeout 1s"
+const hungSection = "Hung command"
 
 // hungCase is a command that never finishes on its own.
 type hungCase struct {
@@ -89,9 +89,13 @@ func (b *bench) watch(runs []*hungRun, limit time.Duration) {
 			}
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pollEvery)
 	}
 }
+
+// pollEvery is how often watch looks at /proc: the figures carry up to
+// this much polling delay.
+const pollEvery = 5 * time.Millisecond
 
 // benchHung measures awsfresh and the SDK's processcreds on every hung case.
 func (b *bench) benchHung(ctx context.Context) ([]row, error) {
@@ -144,7 +148,7 @@ func (b *bench) benchHung(ctx context.Context) ([]row, error) {
 		)
 	}
 	for i := range rows {
-		rows[i].section = fmt.Sprintf("%s, median (max) of %d runs", hungSection, b.hungRuns)
+		rows[i].section = fmt.Sprintf("%s, timeout %s, median (max) of %d runs", hungSection, b.hungTimeout, b.hungRuns)
 	}
 	return rows, nil
 }

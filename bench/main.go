@@ -37,7 +37,8 @@ type bench struct {
 
 	root     string // repository root
 	tmp      string // everything the run creates lives here
-	awsfresh string // built binary
+	awsfresh string // built binary, as the README's install command builds it
+	cgoBuild string // built binary with cgo, go build's default where a C compiler exists; "" when none could be built
 	floor    string // built floor binary
 	sdkFloor string // built floor binary that links the AWS SDK
 	runID    string // prefix of every marker of this run
@@ -70,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&b.loginDelay, "login-delay", time.Second, "how long the simulated login command takes")
 	clients := fs.String("clients", "1,16,64", "comma-separated concurrent client counts for the exec endpoint")
 	fs.IntVar(&b.loadRuns, "load-runs", 3, "load runs per client count")
-	fs.DurationVar(&b.loadDuration, "load-duration", 3*time.Second, "measured duration of each load run (after a 0.3 s warm-up)")
+	fs.DurationVar(&b.loadDuration, "load-duration", 3*time.Second, "measured duration of each load run (after a "+loadWarmup.String()+" warm-up)")
 	fs.StringVar(&b.aws, "aws", "/usr/bin/aws", "AWS CLI v2 executable")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -139,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	took := time.Since(started)
 	mach.loadEnd = loadAvg()
-	noteOtherMisses(rows, mach)
+	b.noteOtherMisses(rows, mach)
 
 	fmt.Fprintln(stdout)
 	printTable(stdout, rows)
@@ -151,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if path == "" {
 			path = filepath.Join(b.root, "BENCHMARKS.md")
 		}
-		doc := markdown(mach, rows, "go run ./bench"+argString(args), took)
+		doc := b.markdown(mach, rows, "go run ./bench"+argString(args), took)
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			fmt.Fprintln(stderr, "bench:", err)
 			return 1
@@ -187,22 +188,35 @@ func (b *bench) setUp() error {
 	}
 	b.runID = fmt.Sprintf("awsfresh-bench-%d-%d", os.Getpid(), time.Now().UnixNano())
 	b.awsfresh = filepath.Join(b.tmp, "awsfresh")
+	b.cgoBuild = filepath.Join(b.tmp, "awsfresh-cgo")
 	b.floor = filepath.Join(b.tmp, "printcreds")
 	b.sdkFloor = filepath.Join(b.tmp, "sdkfloor")
-	for _, bin := range []struct{ out, pkg string }{
-		{b.awsfresh, "./cmd/awsfresh"},
-		{b.floor, "./internal/cli/testdata/printcreds"},
-		{b.sdkFloor, "./bench/internal/sdkfloor"},
+	// Every Go binary is built as the README's install command builds
+	// awsfresh, so the floors compare like with like.
+	for _, bin := range []struct{ out, pkg, cgo string }{
+		{b.awsfresh, "./cmd/awsfresh", installCgo},
+		{b.floor, "./internal/cli/testdata/printcreds", installCgo},
+		{b.sdkFloor, "./bench/internal/sdkfloor", installCgo},
+		{b.cgoBuild, "./cmd/awsfresh", "1"},
 	} {
-		fmt.Fprintf(b.log, "building %s\n", bin.pkg)
+		fmt.Fprintf(b.log, "building %s with CGO_ENABLED=%s\n", bin.pkg, bin.cgo)
 		cmd := exec.Command("go", "build", "-o", bin.out, bin.pkg)
 		cmd.Dir = b.root
-		if out, err := cmd.CombinedOutput(); err != nil {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+bin.cgo)
+		out, err := cmd.CombinedOutput()
+		switch {
+		case err != nil && bin.out == b.cgoBuild:
+			b.logf("no cgo build to compare with (%v); its row is skipped", err)
+			b.cgoBuild = ""
+		case err != nil:
 			return fmt.Errorf("go build %s: %w\n%s", bin.pkg, err, out)
 		}
 	}
 	return nil
 }
+
+// installCgo is the CGO_ENABLED of the README's install command.
+const installCgo = "0"
 
 // tearDown kills every process of this run still alive and removes the
 // temporary directory.

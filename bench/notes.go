@@ -5,8 +5,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/awsfresh/awsfresh/internal/runcmd"
 )
 
 // noteExportMisses explains, with the figures of this run, the warm-export
@@ -27,7 +30,7 @@ func (b *bench) noteExportMisses(rows []row, floor, command, profile, version, s
 				"`awsfresh --version`, which does no work, already takes %s; the floor merely linking the AWS SDK packages awsfresh uses "+
 				"(config, sso, ssooidc, sts, processcreds) takes %s. So linking the SDK costs %s per process (Go package initialization: "+
 				"the SDK's endpoint tables and schemas, thousands of allocations), the rest of awsfresh's start-up %s (cobra, net/http, "+
-				"the demo's simulated AWS, mapping %s binary), and the warm path itself (settings, cache read, printing) only about "+
+				"mapping %s binary), and the warm path itself (settings, cache read, printing) only about "+
 				"%s (export command) and %s (profile). What it would take: serve a fresh cache from code that does not link the SDK, "+
 				"e.g. a small program, or a main package that handles that case with the standard library only, which reads the cache and "+
 				"hands off to the full binary on a miss; or lazy package initialization in the SDK upstream. The cost is a few "+
@@ -43,9 +46,13 @@ func (b *bench) noteExportMisses(rows []row, floor, command, profile, version, s
 
 // noteOtherMisses gives every missed row that has no note yet the
 // explanation that fits its section.
-func noteOtherMisses(rows []row, m machine) {
+func (b *bench) noteOtherMisses(rows []row, m machine) {
 	busy := fmt.Sprintf("The load average (1, 5, 15 min) when the harness started, before any of its own work, was %s on %d CPUs; "+
 		"well above 0 means other work competed for the CPUs during the run. ", m.loadStart, m.nproc)
+	clients := make([]string, len(b.clients))
+	for i, n := range b.clients {
+		clients[i] = strconv.Itoa(n)
+	}
 	for i := range rows {
 		r := &rows[i]
 		if r.verdict != miss || r.note != "" {
@@ -53,18 +60,19 @@ func noteOtherMisses(rows []row, m machine) {
 		}
 		switch {
 		case strings.HasPrefix(r.section, hungSection):
-			r.note = busy + "Expected: about +0.02 s, and +2.0 s when SIGTERM is ignored (the grace between SIGTERM and SIGKILL). " +
-				"More means runcmd did not signal or abandon the command's processes in time, or the machine was so loaded that " +
-				"timers and the 5 ms polling lagged; rerun on an idle machine, and if it persists it is a runcmd defect to fix."
+			r.note = busy + fmt.Sprintf("awsfresh signals the command's group at the deadline and kills it %s later, so only the "+
+				"SIGTERM-ignored case should take that grace. More means runcmd did not signal or abandon the command's processes in time, "+
+				"or the machine was so loaded that timers and the %s polling lagged; rerun on an idle machine, and if it persists it is a "+
+				"runcmd defect to fix.", secondsText(runcmd.DefaultGrace), pollEvery)
 		case strings.Contains(r.section, "concurrent exports"):
 			r.note = "more than one login means the per-profile lock (engine, gofrs/flock on the cache directory) let a second " +
 				"process run the login command, or a waiter did not re-read the credentials after the first login: a defect to fix. " +
 				"Exports that failed are logged on stderr by the harness."
 		case strings.Contains(r.name, "resident memory"):
-			r.note = "the idle exec process holds the Go runtime, the AWS SDK and the endpoint; more than 30 MiB means something " +
-				"grew (a cache, buffers, goroutines): compare with a heap profile of `awsfresh exec`, and consider GOMEMLIMIT."
+			r.note = fmt.Sprintf("the idle exec process holds the Go runtime, the AWS SDK and the endpoint; more than %s means something "+
+				"grew (a cache, buffers, goroutines): compare with a heap profile of `awsfresh exec`, and consider GOMEMLIMIT.", mib(maxIdleRSS))
 		case strings.HasPrefix(r.section, "exec endpoint"):
-			r.note = busy + "The load generator (16 or 64 goroutines in the harness) shares the CPUs with the server, so the tail " +
+			r.note = busy + fmt.Sprintf("The load generator (%s client goroutines in the harness) shares the CPUs with the server, so the tail ", strings.Join(clients, ", ")) +
 				"latency mostly measures who gets a CPU when; other work on the machine lengthens it directly. The handler already " +
 				"answers from memory with a pre-encoded body, so what remains per request is net/http's own work on both ends. " +
 				"What it would take: rerun on an idle machine; to measure the server alone, run the clients on other cores or another " +

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,14 +23,38 @@ import (
 // awsfreshBin is the real binary, built once for all tests of this package.
 var awsfreshBin string
 
+// coverDir is where the binary writes its coverage counters when the tests
+// measure coverage (go test -cover): the test binary's own coverage
+// directory (-test.gocoverdir), so that `go tool covdata` counts what the
+// binary ran together with what the tests ran in-process (.ci/cover does
+// this; go test's own percentage counts the test binary alone). "" when
+// coverage is off.
+var coverDir string
+
 func TestMain(m *testing.M) {
+	flag.Parse()
 	dir, err := os.MkdirTemp("", "awsfresh-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	awsfreshBin = filepath.Join(dir, "awsfresh")
-	build := exec.Command("go", "build", "-o", awsfreshBin, "github.com/awsfresh/awsfresh/cmd/awsfresh")
+	args := []string{"build", "-o", awsfreshBin}
+	if mode := testing.CoverMode(); mode != "" {
+		if f := flag.Lookup("test.gocoverdir"); f != nil {
+			coverDir = f.Value.String()
+		}
+		if coverDir == "" {
+			coverDir = filepath.Join(dir, "covdata") // counted nowhere, but the binary needs somewhere to write
+			if err := os.Mkdir(coverDir, 0o700); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+		args = append(args, "-cover", "-covermode="+mode, "-coverpkg=github.com/awsfresh/awsfresh/...")
+	}
+	build := exec.Command("go", append(args, "github.com/awsfresh/awsfresh/cmd/awsfresh")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README's install command builds it
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building awsfresh:", err)
@@ -56,7 +81,7 @@ func newSandbox(t *testing.T) *sandbox {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &sandbox{t: t, home: home, dir: work, env: map[string]string{
+	s := &sandbox{t: t, home: home, dir: work, env: map[string]string{
 		"HOME":                        home,
 		"PATH":                        os.Getenv("PATH"),
 		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
@@ -66,6 +91,10 @@ func newSandbox(t *testing.T) *sandbox {
 		"XDG_CONFIG_HOME":             filepath.Join(home, ".config"),
 		"XDG_CACHE_HOME":              filepath.Join(home, ".cache"),
 	}}
+	if coverDir != "" {
+		s.env["GOCOVERDIR"] = coverDir
+	}
+	return s
 }
 
 func (s *sandbox) environ() []string {
