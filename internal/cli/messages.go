@@ -106,10 +106,12 @@ func firstLine(t wording.Text) string {
 		return msgInterrupted
 	case wording.Cooldown:
 		return "Error: " + t.Headline + " (use --force to retry now)."
-	case wording.Untrusted:
-		return "Error: " + t.Headline // ends with the command to run
+	case wording.Diagnosed:
+		return "Error: " + upperFirst(t.Headline) + "."
+	case wording.Untrusted, wording.Other:
+		return "Error: " + t.Headline // another package's words, as they are
 	}
-	return "Error: " + upperFirst(t.Headline) + "."
+	return "Error: " + t.Headline + "."
 }
 
 // timeoutOptions names the ways past a timeout: run the command by hand,
