@@ -45,12 +45,15 @@ var (
 	// timed out, or printed no usable credentials.
 	ErrExportFailed = source.ErrExportFailed
 
-	// ErrAccessDenied: AWS accepted the credentials but refused the call
-	// for lack of a permission; new credentials would not help.
+	// ErrAccessDenied: AWS accepted the credentials but denied the
+	// Provider's check of them (STS GetCallerIdentity, made for
+	// credentials of unknown expiry) for lack of a permission; new
+	// credentials would not help. An API call of yours that AWS denies
+	// returns the service's own error, untouched.
 	ErrAccessDenied = engine.ErrAccessDenied
 
-	// ErrClockSkew: AWS refused the call because the local clock is wrong;
-	// new credentials would not help.
+	// ErrClockSkew: AWS refused a request because the local clock is
+	// wrong; new credentials would not help.
 	ErrClockSkew = engine.ErrClockSkew
 )
 
