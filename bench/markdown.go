@@ -77,8 +77,8 @@ func (b *bench) reproduce(w func(string, ...any), m machine, took time.Duration)
 
 // meaning writes what each section measures, with this run's settings.
 func (b *bench) meaning(w func(string, ...any), m machine) {
-	hung := secondsText(b.hungTimeout)
-	grace := secondsText(runcmd.DefaultGrace)
+	hung := durText(b.hungTimeout)
+	grace := durText(runcmd.DefaultGrace)
 	w("## What the numbers mean\n\n")
 	w("**Warm export.** Wall time of one process, from fork to exit, as a shell or an SDK running a "+
 		"`credential_process` sees it; the median over all calls. The floor is a Go program that only writes the same JSON, "+
@@ -101,20 +101,31 @@ func (b *bench) meaning(w func(string, ...any), m machine) {
 		"The harness checks that each awsfresh run exits with status 124 (timed out). "+
 		"awsfresh's design: SIGTERM to the command's whole process group at the deadline, SIGKILL %s later, and output pipes that a stray process keeps open "+
 		"are abandoned rather than waited for; so the SIGTERM-ignored case takes the %s grace by design.\n\n",
-		hung, b.hungTimeout, b.hungTimeout, hung, pollEvery, pollEvery, secondsText(b.peerWait), grace, grace)
+		hung, b.hungTimeout, b.hungTimeout, hung, durText(pollEvery), durText(pollEvery), durText(b.peerWait), grace, grace)
 	w("**Concurrent exports.** %d `awsfresh export --profile dev` processes started at once for an IAM Identity Center profile whose SSO session is over "+
 		"(expired token, revoked refresh token), so only the login command can help. The login command is the simulation's stand-in for `aws sso login` "+
 		"(`sleep %g && curl …`), counted by the simulation. Exactly one login must run: the others wait for it and share its result. Wall time is from the first "+
 		"start to the last exit; it includes the login's own duration.\n\n", b.callers, b.loginDelay.Seconds())
 	w("**exec endpoint.** A real `awsfresh exec -- sh -c '…; exec sleep 600'` with an export command as its source. The harness reads the endpoint URL and token "+
 		"the program received, then sends keep-alive HTTP GETs (one connection per client, each waiting for its answer before the next request) for %s per run "+
-		"after a %s warm-up. Requests per second count successful answers; p50/p99 are over every request of a run; each figure is the median over %d runs. "+
+		"after a %s warm-up. Requests per second count successful answers; p50/p99 are over every request of a run; each figure is the median over %s. "+
 		"The clients run on the same %d CPUs as the server, so they compete with it: the server alone is faster than these figures. "+
 		"Resident memory is VmRSS of the awsfresh process from /proc, idle (before any request) and after the load.\n",
-		b.loadDuration, loadWarmup, b.loadRuns, m.nproc)
+		durText(b.loadDuration), durText(loadWarmup), runsText(b.loadRuns), m.nproc)
 }
 
-// secondsText writes a duration for prose: "1 s", "2.5 s", "30 s".
-func secondsText(d time.Duration) string {
+// durText writes a duration for prose: "5 ms", "300 ms", "1 s", "2.5 s".
+func durText(d time.Duration) string {
+	if d < time.Second {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + " ms"
+	}
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
+// runsText is "1 run" or "n runs".
+func runsText(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return strconv.Itoa(n) + " runs"
 }

@@ -63,7 +63,7 @@ func (b *bench) noteOtherMisses(rows []row, m machine) {
 			r.note = busy + fmt.Sprintf("awsfresh signals the command's group at the deadline and kills it %s later, so only the "+
 				"SIGTERM-ignored case should take that grace. More means runcmd did not signal or abandon the command's processes in time, "+
 				"or the machine was so loaded that timers and the %s polling lagged; rerun on an idle machine, and if it persists it is a "+
-				"runcmd defect to fix.", secondsText(runcmd.DefaultGrace), pollEvery)
+				"runcmd defect to fix.", durText(runcmd.DefaultGrace), durText(pollEvery))
 		case strings.Contains(r.section, "concurrent exports"):
 			r.note = "more than one login means the per-profile lock (engine, gofrs/flock on the cache directory) let a second " +
 				"process run the login command, or a waiter did not re-read the credentials after the first login: a defect to fix. " +
