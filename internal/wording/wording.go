@@ -43,6 +43,7 @@ const (
 // Describe words any error the SPEC's way.
 func Describe(err error) Message {
 	var (
+		waitErr   *engine.WaitError
 		loginErr  *engine.LoginError
 		still     *engine.StillInvalidError
 		cool      *engine.CooldownError
@@ -51,6 +52,9 @@ func Describe(err error) Message {
 		untrusted *settings.UntrustedError
 	)
 	switch {
+	case errors.As(err, &waitErr) && !errors.Is(err, context.Canceled):
+		// The caller's own deadline, not the network.
+		return Message{Code: ExitFailed, Lines: []string{"Error: " + creds.Redact(waitErr.Error()) + "."}}
 	case errors.Is(err, runcmd.ErrInterrupted), errors.Is(err, context.Canceled):
 		return Message{Code: ExitInterrupted, Lines: []string{msgInterrupted}}
 	case errors.As(err, &loginErr):
