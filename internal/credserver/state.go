@@ -43,6 +43,9 @@ func (s *Server) newEntryLocked(c creds.Credentials, now time.Time) *entry {
 		s.failures++ // the Provider could not renew them
 	}
 	e.serveUntil = e.fresh.RenewAt(now, s.failures)
+	if e.fresh.Expires.Before(e.serveUntil) && !e.fresh.Expires.IsZero() {
+		e.serveUntil = e.fresh.Expires // never served from memory once expired
+	}
 	w := wireCreds{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Token: c.SessionToken}
 	if !c.HasExpiration() {
 		b, _ := json.Marshal(w) // cannot fail: strings only
