@@ -67,7 +67,9 @@ type Options struct {
 	// processes: the last good credentials, the login cooldown and the
 	// one-refresh-at-a-time lock, per profile. "" means the awsfresh
 	// command's: $AWSFRESH_CACHE_DIR, else awsfresh under the user's cache
-	// directory (~/.cache/awsfresh).
+	// directory (~/.cache/awsfresh); with no home directory, or when the
+	// directory cannot be used, the Provider goes on without it (a Warning
+	// event says so) and tries it again on the next refresh.
 	CacheDir string
 
 	// LoginOutput receives the login command's stdout and stderr (which may
@@ -76,11 +78,13 @@ type Options struct {
 	LoginOutput io.Writer
 
 	// Logger, when set, receives every Event and, at debug level, the
-	// routine steps (silent renewals). It never receives a secret.
+	// routine steps (silent renewals). It never receives a secret. nil
+	// means no logging.
 	Logger *slog.Logger
 
 	// OnEvent, when set, is called for every Event, synchronously and
-	// possibly from several goroutines at once. It must not block.
+	// possibly from several goroutines at once. It must not block. nil
+	// means none.
 	OnEvent func(Event)
 }
 

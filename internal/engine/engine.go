@@ -45,7 +45,7 @@ type Options struct {
 type Login struct {
 	Command     string
 	Env         []string      // full environment; nil means os.Environ()
-	Timeout     time.Duration // deadline; the SPEC's default is 3 minutes
+	Timeout     time.Duration // deadline; awsfresh's default is 3 minutes
 	Interactive bool          // stdin is the terminal instead of /dev/null
 	Output      io.Writer     // where its stdout and stderr are shown
 }
