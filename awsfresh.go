@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,8 +29,9 @@ const DefaultTimeout = 3 * time.Minute
 const CredentialsSource = "awsfresh"
 
 // Options configures a [Provider] built by [New]. The zero value is usable:
-// the SDK's default credential chain for $AWS_PROFILE (or "default"), and no
-// login command.
+// the SDK's default credential chain for $AWS_PROFILE (or "default"), no
+// login command, a 3-minute timeout, the shared disk cache, login output on
+// os.Stderr, and no logging.
 type Options struct {
 	// Profile is the shared config profile. It names the credentials in
 	// the disk cache and selects the profile of the SDK's credential chain
@@ -65,7 +67,9 @@ type Options struct {
 	// processes: the last good credentials, the login cooldown and the
 	// one-refresh-at-a-time lock, per profile. "" means the awsfresh
 	// command's: $AWSFRESH_CACHE_DIR, else awsfresh under the user's cache
-	// directory (~/.cache/awsfresh).
+	// directory (~/.cache/awsfresh); with no home directory, or when the
+	// directory cannot be used, the Provider goes on without it (a Warning
+	// event says so) and tries it again on the next refresh.
 	CacheDir string
 
 	// LoginOutput receives the login command's stdout and stderr (which may
@@ -74,57 +78,57 @@ type Options struct {
 	LoginOutput io.Writer
 
 	// Logger, when set, receives every Event and, at debug level, the
-	// routine steps (silent renewals). It never receives a secret.
+	// routine steps (silent renewals). It never receives a secret. nil
+	// means no logging.
 	Logger *slog.Logger
 
 	// OnEvent, when set, is called for every Event, synchronously and
-	// possibly from several goroutines at once. It must not block.
+	// possibly from several goroutines at once. It must not block. nil
+	// means none.
 	OnEvent func(Event)
-
-	// AdvisoryWindow, MandatoryWindow and RecheckInterval tune when
-	// credentials are renewed; zero values mean the awsfresh defaults of
-	// 15 minutes, 10 minutes and 15 minutes. Inside the advisory window
-	// before expiry the Provider renews silently and, if that fails, keeps
-	// handing out the still-valid credentials; inside the mandatory window
-	// it must get new ones (and may run the login command). Credentials
-	// with no known expiry are re-read every RecheckInterval. Windows
-	// shrink in proportion for credentials that live less than twice the
-	// advisory window. These exist for tests and for unusually short-lived
-	// credentials; most programs leave them zero.
-	AdvisoryWindow, MandatoryWindow, RecheckInterval time.Duration
 }
 
 // A Provider hands out AWS credentials for one profile and keeps them
 // fresh. It implements aws.CredentialsProvider and is safe for concurrent
 // use by any number of goroutines and SDK clients.
 //
+// When credentials are renewed is fixed: from 15 minutes before they
+// expire the Provider renews them silently, handing out the current ones
+// meanwhile and when that fails; from 10 minutes before, it hands them out
+// no more and must get new ones, running the login command if it has to.
+// Both windows shrink in proportion for credentials that live less than
+// 30 minutes. Credentials with no known expiry (long-term keys) are read
+// again every 15 minutes.
+//
 // Use a Provider as the Credentials of an aws.Config or of a client's
-// Options directly — [Provider.Config] does — not wrapped in an
-// aws.CredentialsCache: it caches in memory itself, and an outer cache
-// would keep handing the SDK credentials that AWS rejected, which defeats
-// [WithRefreshRetry]. (config.LoadDefaultConfig with
-// config.WithCredentialsProvider wraps a provider in such a cache; set
-// cfg.Credentials afterwards instead.)
+// Options directly, as [Provider.Config] does: it caches in memory itself.
+// Wrapped in an aws.CredentialsCache (config.LoadDefaultConfig with
+// config.WithCredentialsProvider does that) it still works, but renews only
+// when the cache asks, at the credentials' expiry (less the cache's
+// ExpiryWindow); give that cache to [WithRefreshRetry] so that a call whose
+// credentials AWS rejected is retried with new ones.
 type Provider struct {
-	eng       *engine.Engine
-	profile   string
-	timeout   time.Duration
-	advisory  time.Duration
-	mandatory time.Duration
-	recheck   time.Duration
-	logger    *slog.Logger
-	onEvent   func(Event)
-	sdkOpts   []func(*config.LoadOptions) error
-	login     string   // the login command, "" for none
-	export    string   // the export command, "" for the SDK chain
-	env       []string // the commands' environment, nil for the process's
+	eng     *engine.Engine
+	profile string
+	timeout time.Duration
+	policy  engine.Policy
+	now     func() time.Time
+	logger  *slog.Logger
+	onEvent func(Event)
+	sdkOpts []func(*config.LoadOptions) error
+	login   string   // the login command, "" for none
+	export  string   // the export command, "" for the SDK chain
+	env     []string // the commands' environment, nil for the process's
 
 	flights singleflight.Group
+	logins  atomic.Int32 // login commands running
 
 	mu       sync.Mutex
 	cur      creds.Credentials
+	fresh    engine.Freshness // of cur
 	have     bool
-	until    time.Time // cur is handed out without asking the engine until then
+	until    time.Time // cur is handed out without asking the engine until then, while usable
+	failures int       // consecutive renewals that did not give fresh credentials
 	renewing bool      // a silent renewal inside the advisory window is running
 	handed   []string  // access key IDs handed out recently, oldest first
 	rejected []rejection
@@ -158,41 +162,42 @@ func New(opts Options) (*Provider, error) {
 	})
 }
 
-// providerConfig is what New and FromSettings decided.
+// providerConfig is what New and FromSettings decided, and what tests
+// set.
 type providerConfig struct {
 	Options
 	profile string
 	sdkOpts []func(*config.LoadOptions) error
 	nested  bool
 	region  string
+	policy  engine.Policy         // tests: short windows
+	now     func() time.Time      // tests: a clock they advance; nil means time.Now
+	adjust  func(*engine.Options) // tests: a fake source or verifier
 }
 
 func newProvider(c providerConfig) (*Provider, error) {
 	if c.Timeout < 0 {
 		return nil, errors.New("awsfresh: Options.Timeout must not be negative")
 	}
-	if c.AdvisoryWindow < 0 || c.MandatoryWindow < 0 || c.RecheckInterval < 0 {
-		return nil, errors.New("awsfresh: Options windows must not be negative")
-	}
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	p := &Provider{
-		profile:   c.profile,
-		timeout:   timeout,
-		advisory:  orDefault(c.AdvisoryWindow, engine.DefaultAdvisoryWindow),
-		mandatory: orDefault(c.MandatoryWindow, engine.DefaultMandatoryWindow),
-		recheck:   orDefault(c.RecheckInterval, engine.DefaultRecheckInterval),
-		logger:    c.Logger,
-		onEvent:   c.OnEvent,
-		sdkOpts:   c.sdkOpts,
-		login:     c.LoginCommand,
-		export:    c.ExportCommand,
-		env:       c.Env,
+	now := c.now
+	if now == nil {
+		now = time.Now
 	}
-	if p.mandatory > p.advisory {
-		return nil, fmt.Errorf("awsfresh: MandatoryWindow (%v) must not be longer than AdvisoryWindow (%v)", p.mandatory, p.advisory)
+	p := &Provider{
+		profile: c.profile,
+		timeout: timeout,
+		policy:  c.policy,
+		now:     now,
+		logger:  c.Logger,
+		onEvent: c.OnEvent,
+		sdkOpts: c.sdkOpts,
+		login:   c.LoginCommand,
+		export:  c.ExportCommand,
+		env:     c.Env,
 	}
 	var src source.Source
 	if c.ExportCommand != "" {
@@ -201,14 +206,13 @@ func newProvider(c providerConfig) (*Provider, error) {
 		src = &source.SDKChain{Profile: c.profile, LoadOptions: c.sdkOpts, Timeout: min(timeout, source.DefaultSDKTimeout)}
 	}
 	eopts := engine.Options{
-		Profile:         c.profile,
-		Source:          src,
-		CacheDir:        c.CacheDir,
-		Nested:          c.nested,
-		AdvisoryWindow:  p.advisory,
-		MandatoryWindow: p.mandatory,
-		RecheckInterval: p.recheck,
-		OnEvent:         p.engineEvent,
+		Profile:  c.profile,
+		Source:   src,
+		CacheDir: c.CacheDir,
+		Nested:   c.nested,
+		Policy:   c.policy,
+		Now:      now,
+		OnEvent:  p.engineEvent,
 	}
 	if c.LoginCommand != "" {
 		out := c.LoginOutput
@@ -216,6 +220,9 @@ func newProvider(c providerConfig) (*Provider, error) {
 			out = os.Stderr
 		}
 		eopts.Login = &engine.Login{Command: c.LoginCommand, Env: c.Env, Timeout: timeout, Output: out}
+	}
+	if c.adjust != nil {
+		c.adjust(&eopts)
 	}
 	eng, err := engine.New(eopts)
 	if err != nil {
@@ -225,42 +232,35 @@ func newProvider(c providerConfig) (*Provider, error) {
 	return p, nil
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
-
 // Profile returns the AWS profile the Provider serves.
 func (p *Provider) Profile() string { return p.profile }
 
-// Retrieve returns credentials valid for at least the mandatory window. It
+// Retrieve returns credentials valid beyond the mandatory window. It
 // implements aws.CredentialsProvider.
 //
 // Credentials are handed out from memory until they enter the advisory
 // window. There, one caller renews them silently while the others keep
 // getting the still-valid ones; if renewing fails they are still handed out
-// (a Warning event says so) until the mandatory window. Then, or when there
-// are none yet, callers wait for new ones: retrieved silently if possible,
-// else after running the login command once for all of them. A caller whose
-// ctx ends stops waiting; the refresh it started continues, bounded by
-// the timeout, for the callers that still wait.
+// (a Warning event says so) until the mandatory window, and renewal is
+// tried again after 5 seconds, then 10, 20 and so on. From the mandatory
+// window on, or when there are none yet, callers wait for new ones:
+// retrieved silently if possible, else after running the login command
+// once for all of them. A caller whose ctx ends stops waiting, with an
+// error that says what it gave up on; the refresh it started continues,
+// bounded by the timeout, for the callers that still wait.
 //
-// The returned aws.Credentials expire (CanExpire, Expires) when the
-// Provider wants to be asked again: at the advisory window, never after
-// the real expiry; an SDK credentials cache wrapped around the Provider
-// therefore asks again in time.
+// The returned aws.Credentials carry the credentials' real expiry
+// (Expires), and CanExpire is false for keys that do not expire.
 //
 // When no valid credentials can be had, the error is a *RefreshError.
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	now := time.Now()
+	now := p.now()
 	p.mu.Lock()
-	if p.have && now.Before(p.until) {
+	if p.have && now.Before(p.until) && p.fresh.Usable(now) {
 		defer p.mu.Unlock()
 		return p.handOutLocked(), nil
 	}
-	if p.have && p.beyondMandatoryLocked(now) {
+	if p.have && p.fresh.Usable(now) {
 		if p.renewing {
 			defer p.mu.Unlock()
 			return p.handOutLocked(), nil
@@ -270,7 +270,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		res, err := p.eng.Renew(ctx)
 		p.mu.Lock()
 		p.renewing = false
-		now = time.Now()
+		now = p.now()
 		switch {
 		case err == nil && !p.isRejectedLocked(res.Credentials.AccessKeyID):
 			if c := res.Credentials; c.AccessKeyID != p.cur.AccessKeyID {
@@ -280,16 +280,17 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			p.storeLocked(res.Credentials, now)
 		case p.have:
 			// Keep the current ones; try again a little later.
-			p.until = minTime(now.Add(p.retryGap(p.cur)), p.refreshAt(p.cur))
-			if err != nil && ctx.Err() == nil && p.beyondMandatoryLocked(now) {
+			p.failures++
+			p.until = p.fresh.RenewAt(now, p.failures)
+			if err != nil && ctx.Err() == nil && p.fresh.Usable(now) {
 				msg := fmt.Sprintf("could not renew the credentials for profile %q (%s); handing out the current ones, which expire in %s",
 					p.profile, creds.Redact(err.Error()), p.cur.Expiration.Sub(now).Round(time.Second))
 				p.mu.Unlock()
-				p.report(Event{Kind: Warning, Message: msg})
+				p.report(Event{Kind: Warning, Message: msg, Err: err})
 				p.mu.Lock()
 			}
 		}
-		if p.have && p.beyondMandatoryLocked(now) {
+		if p.have && p.fresh.Usable(now) {
 			defer p.mu.Unlock()
 			return p.handOutLocked(), nil
 		}
@@ -304,7 +305,7 @@ func (p *Provider) refresh(ctx context.Context) (aws.Credentials, error) {
 		// A flight that ended just before this one began may have left
 		// good credentials.
 		p.mu.Lock()
-		if now := time.Now(); p.have && (now.Before(p.until) || p.beyondMandatoryLocked(now)) {
+		if p.have && p.fresh.Usable(p.now()) {
 			c := p.cur
 			p.mu.Unlock()
 			return engine.Result{Credentials: c, FromCache: true}, nil
@@ -347,7 +348,8 @@ func (p *Provider) reject(ctx context.Context, keyID string, awsErr error) error
 		p.mu.Unlock()
 		return errNotOurs
 	}
-	if _, seen := p.rejectionLocked(keyID); !seen {
+	_, seen := p.rejectionLocked(keyID)
+	if !seen {
 		p.rejected = append(p.rejected, rejection{keyID: keyID, err: awsErr})
 		if len(p.rejected) > maxRejected {
 			p.rejected = p.rejected[1:]
@@ -357,6 +359,10 @@ func (p *Provider) reject(ctx context.Context, keyID string, awsErr error) error
 		p.have = false // nobody gets them again
 	}
 	p.mu.Unlock()
+	if !seen {
+		// Once per rejected key, however many calls it failed.
+		p.report(Event{Kind: CredentialsRejected, Err: awsErr})
+	}
 
 	_, err := p.do(ctx, "reject:"+keyID, func(fctx context.Context) (engine.Result, error) {
 		res, err := p.eng.Reject(fctx, creds.Credentials{AccessKeyID: keyID}, awsErr)
@@ -390,7 +396,7 @@ func (p *Provider) do(ctx context.Context, key string, fn func(context.Context) 
 		res, _ := r.Val.(engine.Result)
 		return res, r.Err
 	case <-ctx.Done():
-		return engine.Result{}, ctx.Err()
+		return engine.Result{}, &engine.WaitError{Profile: p.profile, Login: p.logins.Load() > 0, Err: ctx.Err()}
 	}
 }
 
@@ -398,20 +404,17 @@ func (p *Provider) do(ctx context.Context, key string, fn func(context.Context) 
 // retrieving, the login command, retrieving again.
 func (p *Provider) flightLimit() time.Duration { return 2*p.timeout + 2*time.Minute }
 
-// storeLocked makes c the current credentials and decides until when they
-// are handed out without asking the engine.
+// storeLocked makes c, obtained at now, the current credentials and
+// decides until when they are handed out without asking the engine.
 func (p *Provider) storeLocked(c creds.Credentials, now time.Time) {
 	p.cur, p.have = c, true
-	switch {
-	case !c.HasExpiration():
-		p.until = now.Add(p.recheck)
-	case now.Before(p.renewAt(c)):
-		p.until = p.renewAt(c)
-	case now.Before(p.refreshAt(c)):
-		p.until = minTime(now.Add(p.retryGap(c)), p.refreshAt(c))
-	default:
-		p.until = now
+	p.fresh = p.policy.Freshness(c, now)
+	if p.fresh.Fresh(now) {
+		p.failures = 0
+	} else {
+		p.failures++ // the engine could not renew them either
 	}
+	p.until = p.fresh.RenewAt(now, p.failures)
 }
 
 // store makes c the current credentials, unless AWS rejected them.
@@ -419,7 +422,7 @@ func (p *Provider) store(c creds.Credentials) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.isRejectedLocked(c.AccessKeyID) {
-		p.storeLocked(c, time.Now())
+		p.storeLocked(c, p.now())
 	}
 }
 
@@ -431,33 +434,29 @@ func (p *Provider) handOut(c creds.Credentials) aws.Credentials {
 	if p.have {
 		return p.handOutLocked()
 	}
-	return p.handOutValueLocked(c, time.Now())
+	return p.handOutValueLocked(c)
 }
 
 // handOutLocked returns the current credentials for the SDK and remembers
 // their key as handed out.
-func (p *Provider) handOutLocked() aws.Credentials { return p.handOutValueLocked(p.cur, p.until) }
+func (p *Provider) handOutLocked() aws.Credentials { return p.handOutValueLocked(p.cur) }
 
-// handOutValueLocked returns c for the SDK, to be asked for again at until,
-// and remembers its key as handed out.
-func (p *Provider) handOutValueLocked(c creds.Credentials, until time.Time) aws.Credentials {
+// handOutValueLocked returns c for the SDK, with its real expiry, and
+// remembers its key as handed out.
+func (p *Provider) handOutValueLocked(c creds.Credentials) aws.Credentials {
 	if n := len(p.handed); n == 0 || p.handed[n-1] != c.AccessKeyID {
 		p.handed = append(p.handed, c.AccessKeyID)
 		if len(p.handed) > maxHanded {
 			p.handed = p.handed[1:]
 		}
 	}
-	expires := until
-	if c.HasExpiration() && expires.After(c.Expiration) {
-		expires = c.Expiration
-	}
 	return aws.Credentials{
 		AccessKeyID:     c.AccessKeyID,
 		SecretAccessKey: c.SecretAccessKey,
 		SessionToken:    c.SessionToken,
 		Source:          CredentialsSource,
-		CanExpire:       true,
-		Expires:         expires,
+		CanExpire:       c.HasExpiration(),
+		Expires:         c.Expiration,
 	}
 }
 
@@ -484,46 +483,16 @@ func (p *Provider) isRejectedLocked(keyID string) bool {
 	return bad
 }
 
-// beyondMandatoryLocked reports whether the current credentials have a
-// known expiry and stay valid beyond the mandatory window.
-func (p *Provider) beyondMandatoryLocked(now time.Time) bool {
-	return p.cur.HasExpiration() && now.Before(p.refreshAt(p.cur))
-}
-
-// renewAt is where the advisory window of c begins.
-func (p *Provider) renewAt(c creds.Credentials) time.Time {
-	return c.Expiration.Add(-p.window(c, p.advisory))
-}
-
-// refreshAt is where the mandatory window of c begins.
-func (p *Provider) refreshAt(c creds.Credentials) time.Time {
-	return c.Expiration.Add(-p.window(c, p.mandatory))
-}
-
-// retryGap is how long to wait before trying again to renew c silently
-// inside its advisory window: a fifth of the time between the windows.
-func (p *Provider) retryGap(c creds.Credentials) time.Duration {
-	return max((p.window(c, p.advisory)-p.window(c, p.mandatory))/5, 10*time.Millisecond)
-}
-
-// window scales the window d to short-lived credentials as the engine
-// does (engine.ScaleWindow).
-func (p *Provider) window(c creds.Credentials, d time.Duration) time.Duration {
-	return engine.ScaleWindow(c, d, p.advisory)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
 // engineEvent forwards the engine's events.
 func (p *Provider) engineEvent(ev engine.Event) {
-	if ev.Kind == engine.EventRetrieve {
+	switch ev.Kind {
+	case engine.EventRetrieve:
 		p.debug("retrieving credentials", "from", ev.Message)
 		return
+	case engine.EventLoginStarted:
+		p.logins.Add(1)
+	case engine.EventLoginFinished, engine.EventLoginFailed:
+		p.logins.Add(-1)
 	}
 	if out, ok := fromEngine(ev); ok {
 		p.report(out)

@@ -23,6 +23,17 @@
 //	if err != nil { ... }
 //	client := bedrockruntime.NewFromConfig(cfg)
 //
+// The Provider hands out credentials with their real expiry. It renews
+// them silently from 15 minutes before they expire, and from 10 minutes
+// before gets new ones or fails (windows shrink for credentials that live
+// less than 30 minutes); keys that do not expire are read again every 15
+// minutes. Used behind an aws.CredentialsCache — config.LoadDefaultConfig
+// with config.WithCredentialsProvider(p) makes one — it is asked only when
+// the cache's copy expires; pass the cache to [WithRefreshRetry] too:
+//
+//	cfg, err := config.LoadDefaultConfig(ctx, config.WithCredentialsProvider(p))
+//	cfg.APIOptions = append(cfg.APIOptions, awsfresh.WithRefreshRetry(p, cfg.Credentials))
+//
 // [FromSettings] builds a Provider the way Claude Code and the awsfresh
 // command do: from the awsAuthRefresh, awsCredentialExport and env keys of
 // Claude Code's settings files, refusing a command from a project's own

@@ -225,8 +225,9 @@ func TestFromEngineEvents(t *testing.T) {
 		{engine.Event{Kind: engine.EventLoginFinished}, RefreshFinished, true},
 		{engine.Event{Kind: engine.EventLoginFailed, Err: failed}, RefreshFailed, true},
 		{engine.Event{Kind: engine.EventLoginFailed, Err: timeout}, RefreshTimedOut, true},
-		{engine.Event{Kind: engine.EventRejected}, CredentialsRejected, true},
+		{engine.Event{Kind: engine.EventRejected}, 0, false}, // the Provider reports rejections itself, once per key
 		{engine.Event{Kind: engine.EventWarning, Message: "m"}, Warning, true},
+		{engine.Event{Kind: engine.EventRenewFailed, Message: "m"}, Warning, true},
 		{engine.Event{Kind: engine.EventRetrieve}, 0, false},
 	} {
 		got, ok := fromEngine(tt.in)

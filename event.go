@@ -30,11 +30,12 @@ const (
 	RefreshTimedOut
 	// CredentialsRejected: AWS rejected credentials the Provider handed
 	// out (expired, unknown or revoked); new ones are being obtained. Err
-	// is the AWS error.
+	// is the AWS error. It is reported once per rejected set of
+	// credentials, however many calls AWS rejected them for.
 	CredentialsRejected
 	// Warning: something the user should know, in Message; for example
 	// credentials served inside the advisory window because renewing them
-	// failed.
+	// failed. Err is the cause, when there is one.
 	Warning
 )
 
@@ -71,12 +72,15 @@ type Event struct {
 	Elapsed time.Duration
 	// Message is set for Warning.
 	Message string
-	// Err is set for RefreshFailed, RefreshTimedOut and CredentialsRejected.
+	// Err is set for RefreshFailed, RefreshTimedOut and CredentialsRejected,
+	// and for a Warning that has a cause.
 	Err error
 }
 
 // fromEngine translates an engine event; ok is false for events the
-// library does not forward.
+// library does not forward. The engine's rejection events are not
+// forwarded: the Provider reports a rejection itself, once per rejected
+// key, however many calls and flights it touches.
 func fromEngine(ev engine.Event) (Event, bool) {
 	out := Event{Time: ev.Time, Profile: ev.Profile, Command: ev.Command, Timeout: ev.Timeout,
 		Elapsed: ev.Elapsed, Message: ev.Message, Err: ev.Err}
@@ -91,9 +95,7 @@ func fromEngine(ev engine.Event) (Event, bool) {
 		if errors.Is(ev.Err, ErrLoginTimeout) {
 			out.Kind = RefreshTimedOut
 		}
-	case engine.EventRejected:
-		out.Kind = CredentialsRejected
-	case engine.EventWarning:
+	case engine.EventWarning, engine.EventRenewFailed:
 		out.Kind = Warning
 	default:
 		return Event{}, false
@@ -104,7 +106,7 @@ func fromEngine(ev engine.Event) (Event, bool) {
 // report sends ev to the logger and to OnEvent.
 func (p *Provider) report(ev Event) {
 	if ev.Time.IsZero() {
-		ev.Time = time.Now()
+		ev.Time = p.now()
 	}
 	if ev.Profile == "" {
 		ev.Profile = p.profile

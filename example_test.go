@@ -97,11 +97,26 @@ func ExampleWithRefreshRetry() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Not config.WithCredentialsProvider(p): that would wrap p in an
-	// aws.CredentialsCache, which would hand rejected credentials to the
-	// retry again.
 	cfg.Credentials = p
 	cfg.APIOptions = append(cfg.APIOptions, awsfresh.WithRefreshRetry(p))
+	_ = bedrockruntime.NewFromConfig(cfg)
+}
+
+// The Provider behind the aws.CredentialsCache that
+// config.WithCredentialsProvider wraps it in. The retry is given the cache,
+// so that a call whose credentials AWS rejected empties it and is retried
+// with new ones. examples/cached-config runs this against a simulated AWS.
+func ExampleWithRefreshRetry_credentialsCache() {
+	ctx := context.Background()
+	p, err := awsfresh.New(awsfresh.Options{Profile: "dev", LoginCommand: "aws sso login --profile dev"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("dev"), config.WithCredentialsProvider(p))
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.APIOptions = append(cfg.APIOptions, awsfresh.WithRefreshRetry(p, cfg.Credentials))
 	_ = bedrockruntime.NewFromConfig(cfg)
 }
 

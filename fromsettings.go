@@ -12,8 +12,8 @@ import (
 // SettingsOptions configures [FromSettings].
 type SettingsOptions struct {
 	// Options holds what the settings do not decide — CacheDir,
-	// LoginOutput, Logger, OnEvent, the windows — and explicit values that
-	// win over the settings: Profile, LoginCommand, ExportCommand, Timeout.
+	// LoginOutput, Logger, OnEvent — and explicit values that win over the
+	// settings: Profile, LoginCommand, ExportCommand, Timeout.
 	// Env is the environment the settings' env is laid over (nil means the
 	// current process's).
 	Options

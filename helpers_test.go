@@ -89,14 +89,25 @@ func (e *simEnv) loginCommand() string {
 
 // events records a Provider's events.
 type events struct {
-	mu  sync.Mutex
-	all []Event
+	mu   sync.Mutex
+	all  []Event
+	hook func(Event) // when set, also sees every event
 }
 
 func (r *events) add(ev Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.all = append(r.all, ev)
+	hook := r.hook
+	r.mu.Unlock()
+	if hook != nil {
+		hook(ev)
+	}
+}
+
+func (r *events) setHook(f func(Event)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = f
 }
 
 func (r *events) count(k EventKind) int {
@@ -121,22 +132,51 @@ func (r *events) list() []Event {
 // cache directory, recording its events.
 func newSimProvider(t *testing.T, opts Options) (*Provider, *events) {
 	t.Helper()
+	return newSimProviderWith(t, providerConfig{Options: opts})
+}
+
+// newSimProviderWith is newSimProvider with the test-only settings of c
+// (policy, clock).
+func newSimProviderWith(t *testing.T, c providerConfig) (*Provider, *events) {
+	t.Helper()
 	rec := &events{}
-	if opts.Profile == "" {
-		opts.Profile = testProfile
+	if c.Profile == "" {
+		c.Profile = testProfile
 	}
-	if opts.CacheDir == "" {
-		opts.CacheDir = t.TempDir()
+	c.profile = c.Profile
+	if c.CacheDir == "" {
+		c.CacheDir = t.TempDir()
 	}
-	if opts.LoginOutput == nil {
-		opts.LoginOutput = io.Discard
+	if c.LoginOutput == nil {
+		c.LoginOutput = io.Discard
 	}
-	opts.OnEvent = rec.add
-	p, err := New(opts)
+	c.OnEvent = rec.add
+	p, err := newProvider(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p, rec
+}
+
+// clock is a settable clock, shared by a Provider, its engine and the
+// simulated AWS.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(at time.Time) *clock { return &clock{t: at} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // bedrockClient returns a Bedrock Runtime client wired to p by p.Config.
@@ -243,17 +283,28 @@ type fakeSource struct {
 	calls    int
 	lifetime time.Duration // of each new set; 0: no known expiry
 	err      error
-	delay    time.Duration
+	now      func() time.Time // nil: time.Now
+	// gate, when set, is received from before each answer: the test
+	// decides when a retrieval ends. entered, when set, is sent to first.
+	gate    chan struct{}
+	entered chan struct{}
 }
 
 func (s *fakeSource) Retrieve(ctx context.Context) (creds.Credentials, error) {
 	s.mu.Lock()
 	s.calls++
-	n, lifetime, err, delay := s.calls, s.lifetime, s.err, s.delay
+	n, lifetime, err, gate, entered := s.calls, s.lifetime, s.err, s.gate, s.entered
+	now := time.Now
+	if s.now != nil {
+		now = s.now
+	}
 	s.mu.Unlock()
-	if delay > 0 {
+	if entered != nil {
+		entered <- struct{}{}
+	}
+	if gate != nil {
 		select {
-		case <-time.After(delay):
+		case <-gate:
 		case <-ctx.Done():
 			return creds.Credentials{}, ctx.Err()
 		}
@@ -261,15 +312,14 @@ func (s *fakeSource) Retrieve(ctx context.Context) (creds.Credentials, error) {
 	if err != nil {
 		return creds.Credentials{}, err
 	}
-	now := time.Now()
 	c := creds.Credentials{
 		AccessKeyID:     fmt.Sprintf("ASIAFAKE%012d", n),
 		SecretAccessKey: fmt.Sprintf("secret-%d-%s", n, strings.Repeat("x", 30)),
 		SessionToken:    fmt.Sprintf("token-%d", n),
 	}
 	if lifetime > 0 {
-		c.Expiration = now.Add(lifetime)
-		c.IssuedAt = now
+		c.IssuedAt = now()
+		c.Expiration = c.IssuedAt.Add(lifetime)
 	}
 	return c, nil
 }
@@ -291,22 +341,29 @@ func (*fakeSource) Key() string      { return "fake" }
 func (*fakeSource) Region() string   { return testRegion }
 
 // newFakeProvider returns a Provider over src, with no disk cache and no
-// STS verification, and the given windows.
+// STS verification, and the given windows (zero: the defaults).
 func newFakeProvider(t *testing.T, src *fakeSource, advisory, mandatory time.Duration) (*Provider, *events) {
 	t.Helper()
+	return newFakeProviderWith(t, src, providerConfig{policy: engine.Policy{Advisory: advisory, Mandatory: mandatory}})
+}
+
+// newFakeProviderWith is newFakeProvider with the test-only settings of c
+// (policy, clock, login command).
+func newFakeProviderWith(t *testing.T, src *fakeSource, c providerConfig) (*Provider, *events) {
+	t.Helper()
 	rec := &events{}
-	p, err := newProvider(providerConfig{
-		Options: Options{AdvisoryWindow: advisory, MandatoryWindow: mandatory, OnEvent: rec.add},
-		profile: "fake",
-	})
-	if err != nil {
-		t.Fatal(err)
+	c.profile = "fake"
+	c.OnEvent = rec.add
+	if c.LoginOutput == nil {
+		c.LoginOutput = io.Discard
 	}
-	p.eng, err = engine.New(engine.Options{
-		Profile: "fake", Source: src, DisableCache: true, Verifier: okVerifier{},
-		AdvisoryWindow: p.advisory, MandatoryWindow: p.mandatory, RecheckInterval: p.recheck,
-		OnEvent: p.engineEvent,
-	})
+	c.adjust = func(o *engine.Options) {
+		o.Source, o.DisableCache, o.Verifier = src, true, okVerifier{}
+	}
+	if c.now != nil && src.now == nil {
+		src.now = c.now
+	}
+	p, err := newProvider(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -50,7 +51,16 @@ const maxClockDifference = time.Minute
 // The step wraps the SDK's own retry loop, so the SDK's retries of
 // throttling and transient errors happen inside each of the (at most two)
 // attempts. Adding it twice to a stack adds it once.
-func WithRefreshRetry(p *Provider) func(*middleware.Stack) error {
+//
+// When the client's Credentials is not p itself but a cache around it —
+// config.LoadDefaultConfig with config.WithCredentialsProvider(p) wraps p in
+// an aws.CredentialsCache — pass that cache as well (cfg.Credentials, or
+// whatever the client's Options.Credentials is): the step invalidates it
+// before the retry, so that the retry is signed with p's new credentials.
+// A middleware cannot see a client's Credentials by itself. Passing p, or
+// anything without an Invalidate method, does nothing; without the cache,
+// the retry of a rejected call reuses the cached credentials and fails.
+func WithRefreshRetry(p *Provider, clientCredentials ...aws.CredentialsProvider) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		if p == nil {
 			return errors.New("awsfresh: WithRefreshRetry needs a Provider")
@@ -58,7 +68,7 @@ func WithRefreshRetry(p *Provider) func(*middleware.Stack) error {
 		if _, ok := stack.Finalize.Get(retryID); ok {
 			return nil
 		}
-		m := &refreshRetry{p: p}
+		m := &refreshRetry{p: p, caches: invalidators(clientCredentials)}
 		inserted := false
 		for _, anchor := range []string{"Retry", "ResolveAuthScheme", "Signing"} {
 			if _, ok := stack.Finalize.Get(anchor); ok {
@@ -83,7 +93,24 @@ func WithRefreshRetry(p *Provider) func(*middleware.Stack) error {
 
 // refreshRetry is the Finalize step that retries a call whose credentials
 // AWS rejected.
-type refreshRetry struct{ p *Provider }
+type refreshRetry struct {
+	p      *Provider
+	caches []invalidator // caches between the client and p, emptied before a retry
+}
+
+// invalidator is what aws.CredentialsCache offers to forget its
+// credentials.
+type invalidator interface{ Invalidate() }
+
+func invalidators(ps []aws.CredentialsProvider) []invalidator {
+	var out []invalidator
+	for _, c := range ps {
+		if inv, ok := c.(invalidator); ok {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
 
 func (*refreshRetry) ID() string { return retryID }
 
@@ -117,6 +144,9 @@ func (m *refreshRetry) HandleFinalize(ctx context.Context, in middleware.Finaliz
 		}
 		return out, md, rerr
 	}
+	for _, c := range m.caches {
+		c.Invalidate()
+	}
 	if rwErr := req.RewindStream(); rwErr != nil {
 		return out, md, err
 	}
@@ -124,7 +154,7 @@ func (m *refreshRetry) HandleFinalize(ctx context.Context, in middleware.Finaliz
 	out, md, err = next.HandleFinalize(withAttempt(ctx, second), cloneInput(in, req))
 	if err != nil && second.keyID() == keyID {
 		m.p.report(Event{Kind: Warning, Message: fmt.Sprintf(
-			"the retry was signed with the rejected credentials (%s) again: the client's credentials are cached outside the awsfresh Provider (an aws.CredentialsCache?); use the Provider itself as Credentials",
+			"the retry was signed with the rejected credentials (%s) again: the client's credentials are cached outside the awsfresh Provider (an aws.CredentialsCache?); pass that cache to WithRefreshRetry, or use the Provider itself as Credentials",
 			creds.MaskKeyID(keyID))})
 	}
 	return out, md, err

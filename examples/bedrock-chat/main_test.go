@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/awsfresh/awsfresh/internal/simaws"
 )
@@ -95,7 +94,6 @@ func (r *slowReader) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	r.between(r.i)
-	time.Sleep(10 * time.Millisecond)
 	n := copy(b, r.lines[r.i]+"\n")
 	r.i++
 	return n, nil

@@ -207,14 +207,15 @@ func (a *app) runDemo(ctx context.Context) error {
 		stopBG()
 		return err
 	}
-	go a.renewInBackground(bg, eng, srv, profile, func(format string, args ...any) { tl.say(format, args...) },
-		func(c creds.Credentials) {
+	renew := &renewer{eng: eng, srv: srv, profile: profile, logf: func(format string, args ...any) { tl.say(format, args...) }, debugf: a.debugf,
+		onRenewed: func(c creds.Credentials) {
 			if c.AccessKeyID != last {
 				last = c.AccessKeyID
 				renewals.Add(1)
 				tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", c.MaskedKeyID(), wording.Duration(time.Until(c.Expiration)))
 			}
-		})
+		}}
+	go renew.run(bg, res2.Credentials)
 	ok, failed := demoCalls(ctx, srv, tl, demoRun)
 	stopBG()
 	tl.check(failed == 0 && ok > 0, "%d calls succeeded, %d failed", ok, failed)

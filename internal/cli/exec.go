@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,9 +24,6 @@ import (
 	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
-
-// ssoWarnAhead is how long before an SSO session ends exec warns.
-const ssoWarnAhead = 15 * time.Minute
 
 func (a *app) execCommand() *cobra.Command {
 	var logFile string
@@ -80,6 +76,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
+	warns := &warnings{}
 	onEvent := func(ev engine.Event) {
 		switch ev.Kind {
 		case engine.EventLoginStarted:
@@ -89,7 +86,19 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		case engine.EventLoginFailed:
 			logf("%s", strings.Join(a.describe(ev.Err).lines, "\n  "))
 		case engine.EventWarning:
-			logf("warning: %s", ev.Message)
+			if warns.first(ev.Message) {
+				logf("warning: %s", ev.Message)
+			}
+		case engine.EventRenewFailed:
+			// Once per cause until the credentials are renewed: not on
+			// every attempt while they cannot be.
+			cause := ev.Message
+			if ev.Err != nil {
+				cause = creds.Redact(ev.Err.Error())
+			}
+			if warns.firstUntilRenewed(cause) {
+				logf("warning: %s", ev.Message)
+			}
 		}
 	}
 	eng, err := a.newEngineWith(r, onEvent, func(o *engine.Options) {
@@ -103,6 +112,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 
 	// Credentials first, in the foreground: a login needed now happens
 	// before the program starts, where the user expects it.
+	// Its warnings were logged through onEvent.
 	first, err := eng.Credentials(ctx)
 	if err != nil && logFile != "" {
 		return &outputElsewhere{err: err, where: logFile}
@@ -110,19 +120,20 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if err != nil {
 		return err
 	}
-	for _, w := range first.Warnings {
-		a.warnf("%s", w)
-	}
 
+	bg := &renewer{eng: eng, profile: r.ProfileInfo, logf: logf, debugf: a.debugf, warnings: warns,
+		loginHint: a.refreshLine(r.ProfileInfo.Name, "--force")}
 	srv, err := credserver.New(credserver.Options{
 		Provider: func(ctx context.Context) (creds.Credentials, error) {
 			res, err := neededNow(ctx, eng)
 			if err != nil {
 				return creds.Credentials{}, errors.New(a.programMessage(err))
 			}
+			bg.obtained(res.Credentials)
 			return res.Credentials, nil
 		},
-		Logf: func(format string, args ...any) { a.debugf(format, args...) },
+		Policy: eng.Policy(),
+		Logf:   func(format string, args ...any) { a.debugf(format, args...) },
 	})
 	if err != nil {
 		return err
@@ -172,7 +183,8 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
-	go a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf, nil)
+	bg.srv = srv
+	go bg.run(bgCtx, first.Credentials)
 
 	onTerminal := isTerminal(a.io.Stdin)
 	done := make(chan error, 1)
@@ -279,67 +291,6 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 		}
 	}
 	return env, removed
-}
-
-// renewInBackground renews silently before the credentials enter the
-// advisory window, with jitter, and warns before the SSO session ends.
-// It never runs the login command. onRenewed, when set, sees every renewal.
-func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *credserver.Server, profile source.Profile,
-	logf func(string, ...any), onRenewed func(creds.Credentials)) {
-	warnedEnding, warnedEnded := false, false
-	for {
-		wait := nextRenewal(eng, time.Now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		res, err := eng.Renew(ctx)
-		switch {
-		case err == nil:
-			srv.Update(res.Credentials)
-			warnedEnded = false
-			if onRenewed != nil {
-				onRenewed(res.Credentials)
-			}
-		case ctx.Err() != nil:
-			return
-		default:
-			a.debugf("background renewal: %v", creds.Redact(err.Error()))
-			// The session is over but the credentials at hand still
-			// work for a while: say so now, not when they run out.
-			if !warnedEnded && engine.Classify(err).Rejected() {
-				warnedEnded = true
-				left := "soon"
-				if c, _ := eng.Cached(); c.HasExpiration() && time.Until(c.Expiration) > 0 {
-					left = "in " + wording.Duration(time.Until(c.Expiration))
-				}
-				logf("warning: the AWS login for profile %q has ended and cannot be renewed silently; the current credentials expire %s, then the login command runs (log in now to avoid waiting: %s)",
-					profile.Name, left, a.refreshLine(profile.Name, "--force"))
-			}
-		}
-		// A session without a refresh token ends when its token does.
-		if profile.IsSSO() && !warnedEnding {
-			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
-				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
-					warnedEnding = true
-					logf("warning: the SSO session for profile %q ends in %s; log in again before then (%s) to avoid an interruption", profile.Name, wording.Duration(left), a.refreshLine(profile.Name, "--force"))
-				}
-			}
-		}
-	}
-}
-
-// nextRenewal is how long to wait before the next silent renewal: until
-// the credentials enter their advisory window, less up to 10% jitter so
-// that many programs do not renew at once; between 1 second and 5 minutes.
-func nextRenewal(eng *engine.Engine, now time.Time) time.Duration {
-	at, _ := eng.RenewAt()
-	wait := at.Sub(now)
-	if wait > 0 {
-		wait -= time.Duration(rand.Int64N(int64(wait/10) + 1))
-	}
-	return min(max(wait, time.Second), 5*time.Minute)
 }
 
 func isTerminal(r io.Reader) bool {

@@ -6,9 +6,10 @@
 //
 // The server serves whatever its Provider returns and knows nothing about
 // settings, SSO, profiles or login commands. It keeps the last credentials
-// in memory and answers from there while they are fresh (see Options.FreshFor
-// for the exact rule); otherwise it asks the Provider, one call at a time,
-// detached from any request. No request is held longer than Options.MaxHold:
+// in memory and answers from there while they are fresh, by engine.Policy
+// (the rule all of awsfresh decides freshness with; see Options.Policy);
+// otherwise it asks the Provider, one call at a time, detached from any
+// request. No request is held longer than Options.MaxHold:
 // a request that cannot be answered by then gets the still-valid credentials
 // from memory or a 503 RefreshInProgress error the SDKs retry.
 //

@@ -47,7 +47,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	if e := s.cur.Load(); e != nil && now.Before(e.freshUntil) {
+	if e := s.cur.Load(); e != nil && now.Before(e.serveUntil) {
 		s.write(w, e, now, false)
 		return
 	}
@@ -83,7 +83,8 @@ func bodyOK(r *http.Request) bool {
 // and waits for it at most MaxHold. Only the request that starts the call,
 // or one with nothing usable to serve, waits: while a long refresh (a
 // login) runs, requests that can be served the still-usable credentials
-// get them at once.
+// get them at once, and after MaxHold a request gets credentials that have
+// not expired yet rather than an error.
 func (s *Server) serveSlow(w http.ResponseWriter, r *http.Request, now time.Time) {
 	s.mu.Lock()
 	if s.closed {
@@ -92,13 +93,13 @@ func (s *Server) serveSlow(w http.ResponseWriter, r *http.Request, now time.Time
 		return
 	}
 	e := s.cur.Load()
-	if e != nil && now.Before(e.freshUntil) { // an Update or a flight just landed
+	if e != nil && now.Before(e.serveUntil) { // an Update or a flight just landed
 		s.mu.Unlock()
 		s.write(w, e, now, false)
 		return
 	}
 	f, started := s.flight, false
-	if f == nil && !time.Now().Before(s.errUntil) {
+	if f == nil && !now.Before(s.errUntil) {
 		f, started = s.startFlightLocked(), true
 	}
 	fail := s.lastErr
@@ -120,9 +121,9 @@ func (s *Server) serveSlow(w http.ResponseWriter, r *http.Request, now time.Time
 		e = s.cur.Load()
 	}
 	switch {
-	case e != nil && now.Before(e.freshUntil):
+	case e != nil && now.Before(e.serveUntil):
 		s.write(w, e, now, false)
-	case e != nil && e.usable(now):
+	case e != nil && (e.usable(now) || running && !e.fresh.Expired(now)):
 		s.write(w, e, now, true)
 	case running || fail == nil:
 		w.Header()["Retry-After"] = []string{"1"}
@@ -148,7 +149,7 @@ func (s *Server) write(w http.ResponseWriter, e *entry, now time.Time, stale boo
 	} else {
 		bp := s.bufs.Get().(*[]byte)
 		b := append((*bp)[:0], e.head...)
-		b = now.Add(s.opts.UnknownExpiryTTL).UTC().AppendFormat(b, time.RFC3339)
+		b = now.Add(s.opts.Policy.Recheck).UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, `"}`...)
 		h["Content-Length"] = []string{strconv.Itoa(len(b))}
 		w.WriteHeader(http.StatusOK)

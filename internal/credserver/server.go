@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // Environment variables of the container credentials protocol.
@@ -30,8 +31,6 @@ const Path = "/creds"
 // Defaults for the zero values of Options.
 const (
 	DefaultMaxHold           = time.Second
-	DefaultFreshFor          = 15 * time.Minute
-	DefaultUnknownExpiryTTL  = 15 * time.Minute
 	DefaultErrorBackoff      = 2 * time.Second
 	DefaultReadHeaderTimeout = 2 * time.Second
 )
@@ -49,12 +48,6 @@ const (
 	MaxConns = 512
 
 	idleTimeout = 30 * time.Second
-	// minRecheck caps how long freshly obtained credentials that are
-	// already inside FreshFor are served before the Provider is asked again.
-	minRecheck = time.Minute
-	// minUsable caps how much validity credentials need left to be served
-	// while a refresh runs or after it failed.
-	minUsable = 30 * time.Second
 	// maxMessage bounds the length of an error message in a response.
 	maxMessage = 1000
 )
@@ -96,34 +89,17 @@ type Options struct {
 	// SPEC's bound, and botocore gives up after 2s.
 	MaxHold time.Duration
 
-	// FreshFor is how long before expiry the server starts asking the
-	// Provider again (the SPEC's advisory window). Default 15m.
-	//
-	// The exact rule: credentials obtained at time O (from the Provider or
-	// Update) that expire at E, with lifetime L = E-O, are served from
-	// memory without asking the Provider until
-	//
-	//	max(E - FreshFor, O + min(L/2, 1m))
-	//
-	// So long-lived credentials are renewed FreshFor before they expire,
-	// while credentials that were already inside FreshFor when obtained
-	// (short-lived role credentials, or ones the Provider could not renew)
-	// are served for half their lifetime, at most a minute, before the
-	// Provider is asked again; the Provider is never asked on every
-	// request. For L <= 2m and L >= 2*FreshFor this is the same as serving
-	// while the time left exceeds min(FreshFor, L/2).
-	//
-	// After that, in-memory credentials are still "usable" while more than
-	// min(30s, L/4) is left: they are served when a refresh is running or
-	// has failed, and never after.
-	FreshFor time.Duration
-
-	// UnknownExpiryTTL applies to credentials without an expiry: they are
-	// handed out with Expiration = now + UnknownExpiryTTL, so clients come
-	// back, and the Provider is asked again this long after they were
-	// obtained. They stay usable (served while a refresh runs or failed)
-	// until replaced. Default 15m.
-	UnknownExpiryTTL time.Duration
+	// Policy decides, as everywhere in awsfresh, when the credentials in
+	// memory are fresh (served without asking the Provider), usable (served
+	// while a Provider call runs or after it failed) and due for renewal;
+	// the zero value is the default policy. Credentials the Provider
+	// returns already past their fresh time (it could not renew them) are
+	// served for the policy's retry delay before it is asked again, so it is
+	// never asked on every request. While a Provider call runs longer than
+	// MaxHold, credentials that have not expired are served rather than an
+	// error. Credentials with no known expiry are handed out with
+	// Expiration = now + Policy.Recheck, so that clients come back.
+	Policy engine.Policy
 
 	// ErrorBackoff is how long after a failed Provider call its error is
 	// served (when nothing usable is in memory) before the Provider is
@@ -140,7 +116,8 @@ type Options struct {
 	// from several goroutines at once.
 	Logf func(format string, args ...any)
 
-	// Now is the clock used for freshness; nil means time.Now.
+	// Now is the clock of freshness and of the error backoff; nil means
+	// time.Now.
 	Now func() time.Time
 }
 
@@ -164,6 +141,7 @@ type Server struct {
 	hostIP   string // "127.0.0.1:PORT"
 	hostName string // "localhost:PORT"
 	flight   *flight
+	failures int       // consecutive Provider results or updates that were not fresh
 	gen      uint64    // incremented by Update
 	lastErr  *failure  // last Provider failure, nil after a success or Update
 	errUntil time.Time // no new Provider call before this
@@ -186,8 +164,6 @@ func New(opts Options) (*Server, error) {
 		def  time.Duration
 	}{
 		{"MaxHold", &opts.MaxHold, DefaultMaxHold},
-		{"FreshFor", &opts.FreshFor, DefaultFreshFor},
-		{"UnknownExpiryTTL", &opts.UnknownExpiryTTL, DefaultUnknownExpiryTTL},
 		{"ErrorBackoff", &opts.ErrorBackoff, DefaultErrorBackoff},
 		{"ReadHeaderTimeout", &opts.ReadHeaderTimeout, DefaultReadHeaderTimeout},
 	} {
@@ -198,6 +174,10 @@ func New(opts Options) (*Server, error) {
 			*d.v = d.def
 		}
 	}
+	if err := opts.Policy.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
+	opts.Policy = opts.Policy.WithDefaults()
 	if opts.Token == "" {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {

@@ -11,16 +11,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/engine"
 )
 
 // entry is one set of in-memory credentials with its response prepared.
 type entry struct {
-	c           creds.Credentials
-	freshUntil  time.Time // served without asking the Provider before this
-	usableUntil time.Time // served while a refresh runs or failed before this; zero: no known expiry
-	body        []byte    // the whole response, when the expiry is known
-	length      []string  // its Content-Length
-	head        []byte    // without a known expiry: the response up to the Expiration value
+	c          creds.Credentials
+	fresh      engine.Freshness // what Options.Policy says about c
+	serveUntil time.Time        // served without asking the Provider before this
+	body       []byte           // the whole response, when the expiry is known
+	length     []string         // its Content-Length
+	head       []byte           // without a known expiry: the response up to the Expiration value
 }
 
 // wireCreds is the container credentials protocol's response. Token is
@@ -32,23 +33,25 @@ type wireCreds struct {
 	Expiration      string `json:"Expiration,omitempty"`
 }
 
-// newEntry prepares c, obtained at now, applying the rule documented on
-// Options.FreshFor.
-func (s *Server) newEntry(c creds.Credentials, now time.Time) *entry {
-	e := &entry{c: c}
+// newEntry prepares c, obtained at now, as the credentials in memory,
+// after s.failures earlier results that were not fresh. s.mu must be held.
+func (s *Server) newEntryLocked(c creds.Credentials, now time.Time) *entry {
+	e := &entry{c: c, fresh: s.opts.Policy.Freshness(c, now)}
+	if e.fresh.Fresh(now) {
+		s.failures = 0
+	} else {
+		s.failures++ // the Provider could not renew them
+	}
+	e.serveUntil = e.fresh.RenewAt(now, s.failures)
+	if e.fresh.Expires.Before(e.serveUntil) && !e.fresh.Expires.IsZero() {
+		e.serveUntil = e.fresh.Expires // never served from memory once expired
+	}
 	w := wireCreds{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Token: c.SessionToken}
 	if !c.HasExpiration() {
-		e.freshUntil = now.Add(s.opts.UnknownExpiryTTL)
 		b, _ := json.Marshal(w) // cannot fail: strings only
 		e.head = append(b[:len(b)-1], `,"Expiration":"`...)
 		return e
 	}
-	life := c.Expiration.Sub(now)
-	e.freshUntil = c.Expiration.Add(-s.opts.FreshFor)
-	if floor := now.Add(min(life/2, minRecheck)); e.freshUntil.Before(floor) {
-		e.freshUntil = floor
-	}
-	e.usableUntil = c.Expiration.Add(-min(minUsable, life/4))
 	w.Expiration = c.Expiration.UTC().Format(time.RFC3339)
 	e.body, _ = json.Marshal(w)
 	e.length = []string{strconv.Itoa(len(e.body))}
@@ -57,9 +60,7 @@ func (s *Server) newEntry(c creds.Credentials, now time.Time) *entry {
 
 // usable reports whether e may be served while a refresh runs or after it
 // failed.
-func (e *entry) usable(now time.Time) bool {
-	return e.usableUntil.IsZero() || now.Before(e.usableUntil)
-}
+func (e *entry) usable(now time.Time) bool { return e.fresh.Usable(now) }
 
 // checkCreds returns an error wrapping ErrUnusableCredentials when c
 // cannot be served at now. It names no secret.
@@ -88,8 +89,8 @@ type failure struct {
 }
 
 // Update replaces the in-memory credentials with c, e.g. ones the owner
-// renewed in the background; they count as obtained now for the rule on
-// Options.FreshFor. It also ends any error backoff, and a Provider call
+// renewed in the background; they count as obtained now for
+// Options.Policy. It also ends any error backoff, and a Provider call
 // running at the time no longer replaces them when it returns. Empty or
 // expired credentials are ignored (and logged).
 func (s *Server) Update(c creds.Credentials) {
@@ -98,10 +99,9 @@ func (s *Server) Update(c creds.Credentials) {
 		s.opts.Logf("credserver: ignoring update: %v", err)
 		return
 	}
-	e := s.newEntry(c, now)
 	s.mu.Lock()
 	s.gen++
-	s.cur.Store(e)
+	s.cur.Store(s.newEntryLocked(c, now))
 	s.lastErr = nil
 	s.errUntil = time.Time{}
 	s.mu.Unlock()
@@ -124,10 +124,6 @@ func (s *Server) run(f *flight, gen uint64) {
 	if err == nil {
 		err = checkCreds(c, now)
 	}
-	var e *entry
-	if err == nil {
-		e = s.newEntry(c, now)
-	}
 	s.mu.Lock()
 	s.flight = nil
 	kept := s.gen == gen
@@ -136,9 +132,9 @@ func (s *Server) run(f *flight, gen uint64) {
 		s.st.providerErrors.Add(1)
 		f.fail = s.failureLocked(err)
 		s.lastErr = f.fail
-		s.errUntil = time.Now().Add(s.opts.ErrorBackoff)
+		s.errUntil = now.Add(s.opts.ErrorBackoff)
 	case kept:
-		s.cur.Store(e)
+		s.cur.Store(s.newEntryLocked(c, now))
 		s.lastErr = nil
 		s.errUntil = time.Time{}
 	}

@@ -66,31 +66,14 @@ func newCachedCreds(v creds.Credentials, now time.Time) *cachedCreds {
 	return c
 }
 
-// window is ScaleWindow for the cached credentials.
-func (c *cachedCreds) window(d, advisory time.Duration) time.Duration {
-	if c == nil {
-		return d
-	}
-	return ScaleWindow(c.value(), d, advisory)
+// freshness is what p says about the cached credentials.
+func (c *cachedCreds) freshness(p Policy) Freshness {
+	return p.Freshness(c.value(), c.ObtainedAt)
 }
 
-// ScaleWindow scales a refresh window d to credentials that live less than
-// twice the advisory window (a 15-minute assumed role, a test's 10-second
-// credentials): their windows shrink in proportion, so that freshly issued
-// credentials are not "inside the window" from birth. Credentials of
-// unknown issue time or expiry keep the full window.
-func ScaleWindow(c creds.Credentials, d, advisory time.Duration) time.Duration {
-	if c.IssuedAt.IsZero() || !c.HasExpiration() {
-		return d
-	}
-	lifetime := c.Expiration.Sub(c.IssuedAt)
-	if lifetime <= 0 || lifetime >= 2*advisory {
-		return d
-	}
-	return time.Duration(float64(d) * float64(lifetime) / float64(2*advisory))
-}
-
-// cache reads and writes records under one directory.
+// cache reads and writes records under one directory. It is a value: a
+// call that finds the directory unusable goes on with its own copy emptied,
+// and the next call tries the directory again.
 type cache struct {
 	dir string // "" disables the cache
 }
@@ -115,7 +98,7 @@ func safeName(profile string) string {
 
 // path names the file for a profile and source: readable, and unique even
 // for profiles whose names differ only in characters we replace.
-func (c *cache) path(profile, sourceKey, ext string) string {
+func (c cache) path(profile, sourceKey, ext string) string {
 	sum := sha256.Sum256([]byte(profile + "\x00" + sourceKey))
 	name := safeName(profile)
 	if len(name) > 64 {
@@ -126,7 +109,7 @@ func (c *cache) path(profile, sourceKey, ext string) string {
 
 // lockPath is per profile, not per source: two sources of one profile
 // (different settings) must still not refresh at once.
-func (c *cache) lockPath(profile string) string {
+func (c cache) lockPath(profile string) string {
 	sum := sha256.Sum256([]byte(profile))
 	name := safeName(profile)
 	if len(name) > 64 {
@@ -138,7 +121,7 @@ func (c *cache) lockPath(profile string) string {
 // load returns the record, or an empty one when the file is missing,
 // unreadable, corrupt or from another version: a cache is never trusted
 // more than a fresh retrieval.
-func (c *cache) load(profile, sourceKey string) (record, error) {
+func (c cache) load(profile, sourceKey string) (record, error) {
 	empty := record{Version: cacheVersion, Profile: profile, SourceKey: sourceKey}
 	if c.dir == "" {
 		return empty, nil
@@ -164,7 +147,7 @@ var errCorruptCache = errors.New("cache file is corrupt; ignoring it")
 
 // store replaces the record atomically: a reader, or a process killed in
 // the middle, sees either the old or the new complete file.
-func (c *cache) store(r record) error {
+func (c cache) store(r record) error {
 	if c.dir == "" {
 		return nil
 	}

@@ -1,6 +1,8 @@
 // Package engine decides about credentials: whether the ones at hand are
-// still good (the SPEC's advisory and mandatory windows, STS verification
-// when the expiry is unknown or a caller reports a rejection), when to get
+// still good (Policy: the one rule for when credentials are fresh, usable
+// and due for renewal, which the library's Provider, the exec endpoint and
+// exec's background renewal decide with too; STS verification when the
+// expiry is unknown or a caller reports a rejection), when to get
 // new ones silently from a source, and when — only when they are needed now
 // and cannot be renewed silently — to run the user's login command, bounded,
 // once, never in a loop.

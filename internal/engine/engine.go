@@ -5,20 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/source"
-)
-
-// The SPEC's windows before expiry.
-const (
-	DefaultAdvisoryWindow  = 15 * time.Minute // try to refresh; on failure keep serving with a warning
-	DefaultMandatoryWindow = 10 * time.Minute // must refresh; on failure, error
-	DefaultRecheckInterval = 15 * time.Minute // credentials with no known expiry are re-read this often
 )
 
 // Options configures an Engine.
@@ -30,7 +22,9 @@ type Options struct {
 	// Login is the login command; nil when none is configured.
 	Login *Login
 	// CacheDir holds the cache, lock and cooldown files; "" means
-	// DefaultCacheDir(). DisableCache turns all of it off.
+	// DefaultCacheDir(), and when there is none (no home directory) the
+	// engine works without a cache and says so once. DisableCache turns
+	// all of it off.
 	CacheDir     string
 	DisableCache bool
 	// Verifier checks credentials with AWS; nil means STS GetCallerIdentity.
@@ -38,8 +32,9 @@ type Options struct {
 	// Nested is set when this process was started by a command awsfresh
 	// runs: it may read credentials but never runs the login command.
 	Nested bool
-	// Windows; zero values mean the defaults above.
-	AdvisoryWindow, MandatoryWindow, RecheckInterval time.Duration
+	// Policy decides when credentials are fresh, usable and due for
+	// renewal; the zero value is the default policy.
+	Policy Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// OnEvent, when set, is told what the engine does. It must not block.
@@ -50,7 +45,7 @@ type Options struct {
 type Login struct {
 	Command     string
 	Env         []string      // full environment; nil means os.Environ()
-	Timeout     time.Duration // deadline; the SPEC's default is 3 minutes
+	Timeout     time.Duration // deadline; awsfresh's default is 3 minutes
 	Interactive bool          // stdin is the terminal instead of /dev/null
 	Output      io.Writer     // where its stdout and stderr are shown
 }
@@ -69,9 +64,11 @@ type Result struct {
 // processes, sharing a cache directory.
 type Engine struct {
 	opts     Options
-	cache    cache
+	cache    cache // never changed after New: a call that cannot use it works on a copy
+	noCache  error // why there is no cache directory, when there is none but one was wanted
+	warnOnce sync.Once
 	verifier Verifier
-	flights  singleflight.Group
+	flights  flights
 }
 
 // New returns an Engine.
@@ -79,17 +76,11 @@ func New(opts Options) (*Engine, error) {
 	if opts.Source == nil {
 		return nil, errors.New("engine: Options.Source is required")
 	}
+	if err := opts.Policy.Check(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	if opts.Profile == "" {
 		opts.Profile = "default"
-	}
-	if opts.AdvisoryWindow == 0 {
-		opts.AdvisoryWindow = DefaultAdvisoryWindow
-	}
-	if opts.MandatoryWindow == 0 {
-		opts.MandatoryWindow = DefaultMandatoryWindow
-	}
-	if opts.RecheckInterval == 0 {
-		opts.RecheckInterval = DefaultRecheckInterval
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -103,7 +94,7 @@ func New(opts Options) (*Engine, error) {
 		if dir == "" {
 			d, err := DefaultCacheDir()
 			if err != nil {
-				return nil, fmt.Errorf("engine: no cache directory: %w", err)
+				e.noCache = err
 			}
 			dir = d
 		}
@@ -118,12 +109,24 @@ func (e *Engine) Profile() string { return e.opts.Profile }
 // Source returns the engine's credential source.
 func (e *Engine) Source() source.Source { return e.opts.Source }
 
+// Policy returns the engine's freshness policy: callers that keep
+// credentials themselves decide with the same rule.
+func (e *Engine) Policy() Policy { return e.opts.Policy }
+
+// need is how much validity a caller needs.
+type need int
+
+const (
+	needFresh  need = iota // fresh: beyond the advisory window
+	needUsable             // usable: beyond the mandatory window
+)
+
 // request says what a caller needs.
 type request struct {
-	threshold time.Duration // credentials must stay valid at least this long
-	login     bool          // the login command may run
-	force     bool          // run the login command whatever the state
-	rejected  string        // access key id a caller reported as rejected
+	need     need
+	login    bool   // the login command may run
+	force    bool   // run the login command whatever the state
+	rejected string // access key id a caller reported as rejected
 }
 
 // Credentials returns credentials valid beyond the advisory window: from
@@ -132,47 +135,31 @@ type request struct {
 // once. Inside the advisory window, when renewal fails, it serves the
 // still-valid credentials with a warning. This is `awsfresh export`.
 func (e *Engine) Credentials(ctx context.Context) (Result, error) {
-	return e.get(ctx, request{threshold: e.opts.AdvisoryWindow, login: true})
+	return e.get(ctx, request{need: needFresh, login: true})
 }
 
 // Refresh makes sure the credentials are valid beyond the mandatory
 // window, running the login command only when they cannot be renewed
 // silently, or always when force is set. This is `awsfresh refresh`.
 func (e *Engine) Refresh(ctx context.Context, force bool) (Result, error) {
-	return e.get(ctx, request{threshold: e.opts.MandatoryWindow, login: true, force: force})
+	return e.get(ctx, request{need: needUsable, login: true, force: force})
 }
 
 // Renew renews silently, never running the login command: for background
 // work that must not pop a browser on its own.
 func (e *Engine) Renew(ctx context.Context) (Result, error) {
-	return e.get(ctx, request{threshold: e.opts.AdvisoryWindow})
+	return e.get(ctx, request{need: needFresh})
 }
 
 // Cached returns the cached credentials without any I/O but the cache
-// read, and whether they are valid beyond the advisory window.
+// read, and whether they are fresh.
 func (e *Engine) Cached() (creds.Credentials, bool) {
 	rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key())
 	if err != nil || rec.Credentials == nil {
 		return creds.Credentials{}, false
 	}
-	_, ok := e.fresh(rec, e.opts.Now(), request{threshold: e.opts.AdvisoryWindow})
+	_, ok := e.fromCache(rec, e.opts.Now(), request{need: needFresh})
 	return rec.Credentials.value(), ok
-}
-
-// RenewAt is when the cached credentials enter their advisory window
-// (scaled for short-lived ones), the time for a silent renewal; ok is false
-// when nothing usable is cached or the expiry is unknown, in which case
-// RenewAt is when they are due for a re-read.
-func (e *Engine) RenewAt() (at time.Time, ok bool) {
-	rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key())
-	if err != nil || rec.Credentials == nil {
-		return e.opts.Now(), false
-	}
-	c := rec.Credentials
-	if c.Expiration == nil {
-		return c.ObtainedAt.Add(e.opts.RecheckInterval), false
-	}
-	return c.Expiration.Add(-c.window(e.opts.AdvisoryWindow, e.opts.AdvisoryWindow)), true
 }
 
 // Reject is called when AWS refused a request made with used. When the
@@ -185,7 +172,7 @@ func (e *Engine) Reject(ctx context.Context, used creds.Credentials, awsErr erro
 	switch kind {
 	case KindLoginExpired, KindNoCredentials:
 		e.emit(Event{Kind: EventRejected, Err: awsErr})
-		return e.get(ctx, request{threshold: e.opts.AdvisoryWindow, login: true, rejected: used.AccessKeyID})
+		return e.get(ctx, request{need: needFresh, login: true, rejected: used.AccessKeyID})
 	case KindAccessDenied:
 		identity, _ := e.verifier.Verify(ctx, used, e.opts.Source.Region())
 		return Result{}, &DiagnosedError{Kind: kind, Identity: identity, Err: awsErr}
@@ -199,133 +186,196 @@ func (e *Engine) get(ctx context.Context, req request) (Result, error) {
 	if !req.force {
 		rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key())
 		if err == nil {
-			if r, ok := e.fresh(rec, e.opts.Now(), req); ok {
+			if r, ok := e.fromCache(rec, e.opts.Now(), req); ok {
 				return r, nil
 			}
 		}
 	}
 	// One flight per kind of request in this process; the file lock
 	// below serializes processes (and flights of different kinds).
-	key := fmt.Sprintf("%v/%v/%v/%s", req.threshold, req.login, req.force, req.rejected)
-	// Do, not DoChan: a caller must not return while the command its
-	// flight started is still being stopped; the flight ends promptly on
-	// its own once ctx is done.
+	key := fmt.Sprintf("%v/%v/%v/%s", req.need, req.login, req.force, req.rejected)
+	// A caller must not return while the command its flight started is
+	// still being stopped; the flight ends promptly on its own once ctx
+	// is done.
 	for {
-		v, err, _ := e.flights.Do(key, func() (any, error) { return e.getLocked(ctx, req) })
+		r, err := e.flights.do(key, func() (Result, error) { return e.getLocked(ctx, req) })
 		// A flight runs on its first caller's context: when that caller
 		// went away, a caller still waiting starts a flight of its own.
 		if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, runcmd.ErrInterrupted)) {
 			continue
 		}
-		r, _ := v.(Result)
 		return r, err
 	}
 }
 
-// fresh reports whether the cached credentials satisfy req.
-func (e *Engine) fresh(rec record, now time.Time, req request) (Result, bool) {
+// fromCache returns the cached credentials when they satisfy req at now.
+// It does no I/O.
+func (e *Engine) fromCache(rec record, now time.Time, req request) (Result, bool) {
 	c := rec.Credentials
-	if c == nil || (req.rejected != "" && c.AccessKeyID == req.rejected) {
-		return Result{}, false
-	}
-	if c.Expiration != nil {
-		if c.Expiration.Sub(now) <= c.window(req.threshold, e.opts.AdvisoryWindow) {
-			return Result{}, false
-		}
-	} else if now.Sub(c.ObtainedAt) >= e.opts.RecheckInterval || now.Before(c.ObtainedAt.Add(-time.Minute)) {
-		// Re-read credentials with no known expiry regularly, and at once
-		// when the clock went backwards.
+	if c == nil || c.AccessKeyID == req.rejected || !e.satisfies(c, now, req.need) {
 		return Result{}, false
 	}
 	return Result{Credentials: c.value(), FromCache: true, Identity: c.Identity}, true
 }
 
+// satisfies reports whether c has what a caller needing n needs at now.
+func (e *Engine) satisfies(c *cachedCreds, now time.Time, n need) bool {
+	f := c.freshness(e.opts.Policy)
+	if n == needUsable {
+		return f.Usable(now)
+	}
+	return f.Fresh(now)
+}
+
+// fallbackFor returns what a call may still serve when renewing fails:
+// c when it is usable at now and not the rejected key, else nil. Only a
+// caller that needs fresh credentials is served a fallback: one that
+// needs usable ones asked for a refresh, and a failed refresh is an error.
+func (e *Engine) fallbackFor(c *cachedCreds, now time.Time, req request) *cachedCreds {
+	if c == nil || req.need != needFresh || c.AccessKeyID == req.rejected || c.Expiration == nil ||
+		!c.freshness(e.opts.Policy).Usable(now) {
+		return nil
+	}
+	return c
+}
+
+// loginVerdict is what a call does when silent retrieval could not give
+// what it needs.
+type loginVerdict int
+
+const (
+	runLogin   loginVerdict = iota // run the login command
+	orFallback                     // serve the fallback if there is one, else fail with the error
+	failOnly                       // fail with the error, whatever is at hand
+)
+
+// decideLogin decides, with no I/O, whether the login command runs for
+// req when silent retrieval failed with cause, given the record read
+// under the lock at now; when it does not, the error says why.
+func (e *Engine) decideLogin(rec record, now time.Time, req request, cause error) (loginVerdict, error) {
+	switch {
+	case !req.login:
+		return orFallback, cause
+	case e.opts.Nested:
+		return failOnly, fmt.Errorf("%w (%v)", ErrNested, cause)
+	case e.opts.Login == nil:
+		return orFallback, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
+	case !req.force && rec.Cooldown.holds(now, e.opts.Login.Command):
+		cd := rec.Cooldown
+		return orFallback, &CooldownError{Profile: e.opts.Profile, LastFailure: cd.LastFailure, Until: cd.until(),
+			Failures: cd.Failures, LastError: cd.LastError, Now: now}
+	}
+	return runLogin, nil
+}
+
+// call is the state of one flight: the cache it uses (emptied when the
+// directory turns out unusable), the record read under the lock, and the
+// warnings so far.
+type call struct {
+	e        *Engine
+	req      request
+	cache    cache
+	rec      record
+	warnings []string
+}
+
+func (c *call) warn(msg string, cause error) {
+	c.warnings = append(c.warnings, msg)
+	c.e.emit(Event{Kind: EventWarning, Message: msg, Err: cause})
+}
+
+// withoutCache makes the rest of the call work without the cache
+// directory, with a warning.
+func (c *call) withoutCache(what string, err error) {
+	c.warn(fmt.Sprintf("cannot %s the cache directory %s (%v); continuing without cache", what, c.cache.dir, err), err)
+	c.cache.dir = ""
+}
+
+func (c *call) save() {
+	if err := c.cache.store(c.rec); err != nil {
+		c.withoutCache("write to", err)
+	}
+}
+
+// succeed records g as the profile's credentials and returns them.
+func (c *call) succeed(g got, loginRan bool) (Result, error) {
+	c.rec.Credentials = g.cached
+	c.rec.Cooldown = nil
+	c.save()
+	if g.warning != "" {
+		c.warn(g.warning, nil)
+	}
+	return Result{Credentials: g.cached.value(), LoginRan: loginRan, Identity: g.cached.Identity, Warnings: c.warnings}, nil
+}
+
+// serveFallback serves fb, with a warning saying why renewing failed.
+func (c *call) serveFallback(fb *cachedCreds, why error, now time.Time) (Result, error) {
+	msg := fmt.Sprintf("could not renew the credentials for profile %q (%s); serving the current ones, which expire in %s",
+		c.e.opts.Profile, summary(why), fb.Expiration.Sub(now).Round(time.Second))
+	c.warnings = append(c.warnings, msg)
+	c.e.emit(Event{Kind: EventRenewFailed, Message: msg, Err: why})
+	return Result{Credentials: fb.value(), FromCache: true, Identity: fb.Identity, Warnings: c.warnings}, nil
+}
+
+// orFallback serves fb if there is one, else returns err.
+func (c *call) orFallback(fb *cachedCreds, err error) (Result, error) {
+	if fb != nil {
+		return c.serveFallback(fb, err, c.e.opts.Now())
+	}
+	return Result{}, err
+}
+
 func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
-	var warnings []string
-	warn := func(msg string) {
-		warnings = append(warnings, msg)
-		e.emit(Event{Kind: EventWarning, Message: msg})
+	c := &call{e: e, req: req, cache: e.cache}
+	if e.noCache != nil {
+		e.warnOnce.Do(func() {
+			c.warn(fmt.Sprintf("no cache directory (%v); continuing without cache", e.noCache), e.noCache)
+		})
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, e.lockWait())
-	unlock, err := e.lockProfile(lockCtx)
+	unlock, err := c.cache.lock(lockCtx, e.opts.Profile)
 	cancel()
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return Result{}, ctx.Err()
+		return Result{}, &WaitError{Profile: e.opts.Profile, Err: ctx.Err()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return Result{}, fmt.Errorf("timed out after %s waiting for another refresh of profile %q to finish", e.lockWait(), e.opts.Profile)
 	case err != nil:
-		warn(fmt.Sprintf("cannot use the cache directory %s (%v); continuing without cache", e.cache.dir, err))
-		e.cache.dir = ""
+		c.withoutCache("use", err)
 		unlock = func() {}
 	}
 	defer unlock()
 
-	rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key())
+	c.rec, err = c.cache.load(e.opts.Profile, e.opts.Source.Key())
 	if errors.Is(err, errCorruptCache) {
-		warn("the cache file for profile " + e.opts.Profile + " was corrupt; it will be rewritten")
+		c.warn("the cache file for profile "+e.opts.Profile+" was corrupt; it will be rewritten", nil)
 	}
 	now := e.opts.Now()
 	// Another caller may have refreshed while we waited for the lock.
 	if !req.force {
-		if r, ok := e.fresh(rec, now, req); ok {
-			r.Warnings = warnings
+		if r, ok := e.fromCache(c.rec, now, req); ok {
+			r.Warnings = c.warnings
 			return r, nil
 		}
 	}
-	save := func() {
-		if err := e.cache.store(rec); err != nil {
-			warn(fmt.Sprintf("cannot write the cache in %s (%v); continuing without cache", e.cache.dir, err))
-			e.cache.dir = ""
-		}
-	}
-	succeed := func(g got, loginRan bool) (Result, error) {
-		rec.Credentials = g.cached
-		rec.Cooldown = nil
-		save()
-		if g.warning != "" {
-			warn(g.warning)
-		}
-		return Result{Credentials: g.cached.value(), LoginRan: loginRan, Identity: g.cached.Identity, Warnings: warnings}, nil
-	}
-
-	// fallback is what may still be served when renewal fails: valid
-	// beyond the mandatory window, and not the rejected key.
-	var fallback *cachedCreds
-	usable := func(c *cachedCreds) bool {
-		return c != nil && c.AccessKeyID != req.rejected && c.Expiration != nil &&
-			c.Expiration.Sub(e.opts.Now()) > c.window(e.opts.MandatoryWindow, e.opts.AdvisoryWindow)
-	}
-	if usable(rec.Credentials) {
-		fallback = rec.Credentials
-	}
-	serveFallback := func(why error) (Result, bool) {
-		if fallback == nil || req.threshold <= e.opts.MandatoryWindow {
-			return Result{}, false
-		}
-		warn(fmt.Sprintf("could not renew the credentials for profile %q (%s); serving the current ones, which expire in %s",
-			e.opts.Profile, summary(why), fallback.Expiration.Sub(e.opts.Now()).Round(time.Second)))
-		return Result{Credentials: fallback.value(), FromCache: true, Identity: fallback.Identity, Warnings: warnings}, true
-	}
+	fallback := e.fallbackFor(c.rec.Credentials, now, req)
 
 	// 1. Silent retrieval: always allowed, even in a cooldown (a login
 	// done in another terminal is picked up here).
 	var cause error
 	if !req.force {
-		g, err := e.retrieve(ctx, rec.Credentials, req.rejected)
+		g, err := e.retrieve(ctx, c.rec.Credentials, req.rejected)
+		now = e.opts.Now()
 		switch {
-		case err == nil && e.goodFor(g.cached, req.threshold):
-			return succeed(g, false)
+		case err == nil && e.satisfies(g.cached, now, req.need):
+			return c.succeed(g, false)
 		case err == nil:
-			cause = fmt.Errorf("the credentials obtained expire in %s", g.cached.Expiration.Sub(e.opts.Now()).Round(time.Second))
-			if usable(g.cached) {
-				fallback = g.cached
+			cause = fmt.Errorf("the credentials obtained expire in %s", g.cached.Expiration.Sub(now).Round(time.Second))
+			if fb := e.fallbackFor(g.cached, now, req); fb != nil {
+				fallback = fb
 			}
 		case !loginMayFix(err):
-			if r, ok := serveFallback(err); ok {
-				return r, nil
-			}
-			return Result{}, err
+			return c.orFallback(fallback, err)
 		default:
 			cause = err
 		}
@@ -333,57 +383,33 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 
 	// 2. The login command: only when the caller may run it, it exists,
 	// and no cooldown holds it back.
-	switch {
-	case !req.login:
-		if r, ok := serveFallback(cause); ok {
-			return r, nil
-		}
-		return Result{}, cause
-	case e.opts.Nested:
-		return Result{}, fmt.Errorf("%w (%v)", ErrNested, cause)
-	case e.opts.Login == nil:
-		if r, ok := serveFallback(cause); ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
-	case !req.force && rec.Cooldown.holds(now, e.opts.Login.Command):
-		if r, ok := serveFallback(cause); ok {
-			return r, nil
-		}
-		cd := rec.Cooldown
-		return Result{}, &CooldownError{Profile: e.opts.Profile, LastFailure: cd.LastFailure, Until: cd.until(),
-			Failures: cd.Failures, LastError: cd.LastError, Now: now}
+	switch verdict, err := e.decideLogin(c.rec, now, req, cause); verdict {
+	case orFallback:
+		return c.orFallback(fallback, err)
+	case failOnly:
+		return Result{}, err
 	}
 	if err := e.runLogin(ctx, cause); err != nil {
 		if !errors.Is(err, runcmd.ErrInterrupted) {
-			rec.Cooldown = rec.Cooldown.fail(e.opts.Now(), e.opts.Login.Command, err)
-			save()
+			c.rec.Cooldown = c.rec.Cooldown.fail(e.opts.Now(), e.opts.Login.Command, err)
+			c.save()
 		}
-		if r, ok := serveFallback(err); ok {
-			return r, nil
-		}
-		return Result{}, err
+		return c.orFallback(fallback, err)
 	}
 
 	// 3. Retrieve again, once. Still invalid is final.
 	g, err := e.retrieve(ctx, nil, req.rejected)
-	if err == nil && e.goodFor(g.cached, e.opts.MandatoryWindow) {
-		return succeed(g, true)
+	now = e.opts.Now()
+	if err == nil && e.satisfies(g.cached, now, needUsable) {
+		return c.succeed(g, true)
 	}
 	if err == nil {
-		err = fmt.Errorf("they expire in %s", g.cached.Expiration.Sub(e.opts.Now()).Round(time.Second))
+		err = fmt.Errorf("they expire in %s", g.cached.Expiration.Sub(now).Round(time.Second))
 	}
 	final := &StillInvalidError{Profile: e.opts.Profile, Err: err}
-	rec.Cooldown = rec.Cooldown.fail(e.opts.Now(), e.opts.Login.Command, final)
-	save()
+	c.rec.Cooldown = c.rec.Cooldown.fail(now, e.opts.Login.Command, final)
+	c.save()
 	return Result{}, final
-}
-
-// goodFor reports whether c stays valid longer than the window d, scaled
-// to c's lifetime (credentials without a known expiry were just verified or
-// could not be).
-func (e *Engine) goodFor(c *cachedCreds, d time.Duration) bool {
-	return c.Expiration == nil || c.Expiration.Sub(e.opts.Now()) > c.window(d, e.opts.AdvisoryWindow)
 }
 
 // lockWait bounds the wait for another refresh: its login command may run
@@ -437,7 +463,7 @@ func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds, rejected strin
 		return got{cached: c}, nil
 	}
 	if !again && prev != nil && prev.AccessKeyID == v.AccessKeyID && prev.SecretAccessKey == v.SecretAccessKey &&
-		prev.VerifiedAt != nil && now.Sub(*prev.VerifiedAt) < e.opts.RecheckInterval {
+		prev.VerifiedAt != nil && e.opts.Policy.Freshness(v, *prev.VerifiedAt).Fresh(now) {
 		c.VerifiedAt, c.Identity = prev.VerifiedAt, prev.Identity
 		return got{cached: c}, nil
 	}

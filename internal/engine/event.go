@@ -11,12 +11,13 @@ const (
 	EventLoginStarted                   // the login command started
 	EventLoginFinished                  // the login command exited 0
 	EventLoginFailed                    // the login command failed, timed out or was interrupted
-	EventWarning                        // something the user should know; Message says what
+	EventWarning                        // something the user should know; Message says what, Err why when known
 	EventRejected                       // a caller reported credentials rejected by AWS
+	EventRenewFailed                    // renewing failed and the still-usable credentials are served; Message says so, Err is why
 )
 
 func (k EventKind) String() string {
-	return [...]string{"retrieve", "login started", "login finished", "login failed", "warning", "rejected"}[k]
+	return [...]string{"retrieve", "login started", "login finished", "login failed", "warning", "rejected", "renew failed"}[k]
 }
 
 // Event is one report from the engine. It never holds a secret.

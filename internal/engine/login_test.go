@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,23 +47,39 @@ func TestLoginRunsOnceWhenExpired(t *testing.T) {
 	}
 }
 
-// concurrentLogin has n goroutines call Credentials, spread over engines,
-// and checks every one got credentials.
-func concurrentLogin(t *testing.T, engines []*engine.Engine, n int) {
+// callConcurrently has n goroutines call Credentials, spread over
+// engines, and once all of them wait — each engine's first caller for its
+// flight (the one of the engine whose login runs, or the file lock), the
+// others in that flight — calls release to let the login finish.
+func callConcurrently(t *testing.T, engines []*engine.Engine, n int, release func()) ([]engine.Result, []error) {
 	t.Helper()
+	joined := make(chan struct{}, n)
+	for _, e := range engines {
+		engine.OnFlightJoin(e, func() { joined <- struct{}{} })
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	results := make([]engine.Result, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 			results[i], errs[i] = engines[i%len(engines)].Credentials(ctx)
-		}()
+		})
 	}
+	for range n - len(engines) {
+		<-joined
+	}
+	release()
 	wg.Wait()
+	return results, errs
+}
+
+// concurrentLogin is callConcurrently, checking every caller got
+// credentials.
+func concurrentLogin(t *testing.T, engines []*engine.Engine, n int, release func()) {
+	t.Helper()
+	results, errs := callConcurrently(t, engines, n, release)
 	for i := range n {
 		assertResultClean(t, results[i], errs[i])
 		if errs[i] != nil {
@@ -80,10 +95,10 @@ func concurrentLogin(t *testing.T, engines []*engine.Engine, n int) {
 func TestLoginOnceConcurrentCallers(t *testing.T) {
 	t.Parallel()
 	login, log := newLogin(t)
-	login.Command = "sleep 0.2; " + login.Command // widen the window for a second login
+	release := gateLogin(t, login) // all callers arrive while the login runs
 	src := &fakeSource{fn: loginGated(log, func(n int) creds.Credentials { return tempCreds(n, time.Now().Add(time.Hour)) })}
 	e, rec := newEngine(t, engine.Options{Source: src, Login: login})
-	concurrentLogin(t, []*engine.Engine{e}, 10)
+	concurrentLogin(t, []*engine.Engine{e}, 10, release)
 	if n := loginRuns(t, log); n != 1 {
 		t.Errorf("10 concurrent callers on one Engine: login ran %d times, want 1", n)
 	}
@@ -95,7 +110,7 @@ func TestLoginOnceConcurrentCallers(t *testing.T) {
 func TestLoginOnceAcrossEngines(t *testing.T) {
 	t.Parallel()
 	login, log := newLogin(t)
-	login.Command = "sleep 0.2; " + login.Command
+	release := gateLogin(t, login)
 	dir := filepath.Join(t.TempDir(), "cache")
 	var engines []*engine.Engine
 	for range 3 {
@@ -103,7 +118,7 @@ func TestLoginOnceAcrossEngines(t *testing.T) {
 		e, _ := newEngine(t, engine.Options{Source: src, Login: login, CacheDir: dir})
 		engines = append(engines, e)
 	}
-	concurrentLogin(t, engines, 12)
+	concurrentLogin(t, engines, 12, release)
 	if n := loginRuns(t, log); n != 1 {
 		t.Errorf("12 callers on 3 Engines sharing a cache directory: login ran %d times, want 1", n)
 	}
@@ -342,17 +357,13 @@ func TestLoginInterruptedNoCooldown(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	login, log := newLogin(t)
-	login.Command += "; sleep 30"
 	src := &fakeSource{fn: func(int) (creds.Credentials, error) { return creds.Credentials{}, errExpired() }}
+	started := loginSignal(t, login)
 	e, _ := newEngine(t, engine.Options{Source: src, Login: login, Now: clk.Now})
 	for i := 1; i <= 2; i++ {
 		ctx, cancel := context.WithCancel(t.Context())
 		go func() { // cancel once the login is running, as Ctrl+C would
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				if data, _ := os.ReadFile(log); strings.Count(string(data), "\n") >= i {
-					break
-				}
-			}
+			<-started
 			cancel()
 		}()
 		res, err := e.Credentials(ctx)
@@ -445,7 +456,7 @@ func TestLoginNotRunForOtherErrors(t *testing.T) {
 func TestFailedLoginOnceAcrossEngines(t *testing.T) {
 	t.Parallel()
 	login, log := newLogin(t)
-	login.Command = "sleep 0.2; " + login.Command
+	release := gateLogin(t, login)
 	dir := filepath.Join(t.TempDir(), "cache")
 	var engines []*engine.Engine
 	for range 3 {
@@ -453,16 +464,7 @@ func TestFailedLoginOnceAcrossEngines(t *testing.T) {
 		e, _ := newEngine(t, engine.Options{Source: src, Login: login, CacheDir: dir})
 		engines = append(engines, e)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 9)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = engines[i%3].Credentials(t.Context())
-		}()
-	}
-	wg.Wait()
+	_, errs := callConcurrently(t, engines, 9, release)
 	for i, err := range errs {
 		var still *engine.StillInvalidError
 		var cd *engine.CooldownError
@@ -518,9 +520,11 @@ func TestLoginOutputRedacted(t *testing.T) {
 func TestSharedFlightCancellation(t *testing.T) {
 	t.Parallel()
 	login, log := newLogin(t)
-	login.Command = "sleep 0.6; " + login.Command
+	started := loginSignal(t, login)
 	src := &fakeSource{fn: loginGated(log, func(n int) creds.Credentials { return tempCreds(n, time.Now().Add(time.Hour)) })}
 	e, _ := newEngine(t, engine.Options{Source: src, Login: login})
+	joined := make(chan struct{}, 1)
+	engine.OnFlightJoin(e, func() { joined <- struct{}{} })
 
 	ctxA, cancelA := context.WithCancel(t.Context())
 	defer cancelA()
@@ -529,21 +533,20 @@ func TestSharedFlightCancellation(t *testing.T) {
 		_, err := e.Credentials(ctxA)
 		errA <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // A's login is running
+	<-started // A's login is running (and waits until it is stopped)
 	errB := make(chan error, 1)
 	go func() {
 		_, err := e.Credentials(t.Context())
 		errB <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // B is waiting for A's flight
+	<-joined // B waits for A's flight
 	cancelA()
 	if err := <-errA; err == nil {
 		t.Logf("A finished despite its cancellation")
 	}
 	err := <-errB
 	if err != nil && (errors.Is(err, runcmd.ErrInterrupted) || errors.Is(err, context.Canceled)) {
-		t.Fatalf("caller B (live context) got caller A's cancellation through the shared singleflight: %v "+
-			"(engine.go get: flights.Do runs getLocked with the first caller's ctx)", err)
+		t.Fatalf("caller B (live context) got caller A's cancellation through the shared flight: %v", err)
 	}
 	if err != nil {
 		t.Errorf("caller B: %v", err)

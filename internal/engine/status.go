@@ -48,33 +48,15 @@ func (e *Engine) Status() Status {
 		return st
 	}
 	if c := rec.Credentials; c != nil {
-		cs := &CredentialsStatus{
+		st.Credentials = &CredentialsStatus{
 			AccessKeyID: c.value().MaskedKeyID(),
 			Temporary:   c.SessionToken != "",
 			Expiration:  c.Expiration,
 			ObtainedAt:  c.ObtainedAt,
 			VerifiedAt:  c.VerifiedAt,
 			Identity:    c.Identity,
+			State:       c.freshness(e.opts.Policy).State(now),
 		}
-		left := time.Duration(0)
-		if c.Expiration != nil {
-			left = c.Expiration.Sub(now)
-		}
-		switch {
-		case c.Expiration == nil && now.Sub(c.ObtainedAt) >= e.opts.RecheckInterval:
-			cs.State = "recheck due"
-		case c.Expiration == nil:
-			cs.State = "valid"
-		case left <= 0:
-			cs.State = "expired"
-		case left <= c.window(e.opts.MandatoryWindow, e.opts.AdvisoryWindow):
-			cs.State = "refresh needed"
-		case left <= c.window(e.opts.AdvisoryWindow, e.opts.AdvisoryWindow):
-			cs.State = "renew soon"
-		default:
-			cs.State = "valid"
-		}
-		st.Credentials = cs
 	}
 	if cd := rec.Cooldown; cd != nil {
 		st.Cooldown = &CooldownStatus{Failures: cd.Failures, LastFailure: cd.LastFailure, Until: cd.until(), Active: cd.active(now), LastError: cd.LastError}

@@ -27,7 +27,7 @@ func TestUnknownExpiryVerifiedAndRechecked(t *testing.T) {
 			src := &fakeSource{fn: func(int) (creds.Credentials, error) { return longTermCreds(1), nil }}
 			ver := &fakeVerifier{}
 			login, log := newLogin(t)
-			e, _ := newEngine(t, engine.Options{Source: src, Verifier: ver, Login: login, Now: clk.Now, RecheckInterval: recheck})
+			e, _ := newEngine(t, engine.Options{Source: src, Verifier: ver, Login: login, Now: clk.Now, Policy: engine.Policy{Recheck: recheck}})
 
 			res, err := e.Credentials(t.Context())
 			if err != nil {

@@ -93,7 +93,7 @@ func TestAdvisoryFailureServesCurrent(t *testing.T) {
 				t.Fatalf("12 min left, renewal failing: %v; want the current credentials with a warning", err)
 			}
 			wantCreds(t, res.Credentials, first)
-			if len(res.Warnings) == 0 || rec.count(engine.EventWarning) == 0 {
+			if len(res.Warnings) == 0 || rec.count(engine.EventRenewFailed) == 0 {
 				t.Errorf("served inside the advisory window without a warning (Warnings=%q)", res.Warnings)
 			}
 			if src.Calls() != 2 {
@@ -260,7 +260,7 @@ func TestCustomWindows(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	src := &fakeSource{fn: func(n int) (creds.Credentials, error) { return tempCreds(n, clk.Now().Add(time.Hour)), nil }}
-	e, _ := newEngine(t, engine.Options{Source: src, Now: clk.Now, AdvisoryWindow: 30 * time.Minute, MandatoryWindow: 20 * time.Minute})
+	e, _ := newEngine(t, engine.Options{Source: src, Now: clk.Now, Policy: engine.Policy{Advisory: 30 * time.Minute, Mandatory: 20 * time.Minute}})
 	if _, err := e.Credentials(t.Context()); err != nil {
 		t.Fatal(err)
 	}

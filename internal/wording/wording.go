@@ -74,6 +74,7 @@ func (t Text) Line() string {
 // Describe puts err into words.
 func Describe(err error) Text {
 	var (
+		waitErr   *engine.WaitError
 		loginErr  *engine.LoginError
 		still     *engine.StillInvalidError
 		cool      *engine.CooldownError
@@ -82,6 +83,9 @@ func Describe(err error) Text {
 		untrusted *settings.UntrustedError
 	)
 	switch {
+	case errors.As(err, &waitErr) && !errors.Is(err, context.Canceled):
+		// The caller's own deadline, not the network.
+		return Text{Headline: creds.Redact(waitErr.Error())}
 	case errors.Is(err, runcmd.ErrInterrupted), errors.Is(err, context.Canceled):
 		return Text{Situation: Interrupted, Headline: "AWS authentication refresh interrupted"}
 	case errors.As(err, &loginErr):
