@@ -522,9 +522,9 @@ func TestCutOffStopsEscapedDaemons(t *testing.T) {
 	// and writes its pid to the file named by its argument.
 	const daemon = `setsid sh -c 'trap "" TERM; echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' sh`
 	tests := []struct {
-		name     string
-		command  string
-		daemons  int
+		name    string
+		command string
+		daemons int
 	}{
 		{name: "setsid child", command: daemon + ` "$D1" & sleep 600`, daemons: 1},
 		{name: "double fork", command: `(` + daemon + ` "$D1" &); sleep 600`, daemons: 1},
