@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -166,10 +167,17 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		}
 		return &exitError{code: 126, lines: []string{fmt.Sprintf("Error: %s: %v", args[0], err)}}
 	}
+	// From now on signals go to the program, and awsfresh ends when it does.
+	a.signals.handOff()
 
+	// Nothing awsfresh started may outlive it: on return, stop the
+	// background renewal and wait for it (it may run an export command),
+	// then srv.Close stops and waits for a login the endpoint started.
 	bgCtx, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	defer background.Wait()
 	defer stopBackground()
-	go a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf, nil)
+	background.Go(func() { a.renewInBackground(bgCtx, eng, srv, r.ProfileInfo, logf, nil) })
 
 	onTerminal := isTerminal(a.io.Stdin)
 	done := make(chan error, 1)

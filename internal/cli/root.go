@@ -33,20 +33,26 @@ type globalFlags struct {
 
 // app carries what every command needs.
 type app struct {
-	io    IO
-	flags globalFlags
+	io      IO
+	flags   globalFlags
+	signals *signalHandler // nil when run in-process (Main)
 }
 
 // Main runs awsfresh with args (without the program name) and returns the
-// process exit code.
+// process exit code. Canceling ctx interrupts the command (exit 130, or
+// 128+N when its cause is a signal's; see Run).
 func Main(ctx context.Context, args []string, streams IO) int {
+	return run(ctx, args, streams, nil)
+}
+
+func run(ctx context.Context, args []string, streams IO, signals *signalHandler) int {
 	if streams.Getenv == nil {
 		streams.Getenv = os.Getenv
 	}
 	if streams.Environ == nil {
 		streams.Environ = os.Environ
 	}
-	a := &app{io: streams}
+	a := &app{io: streams, signals: signals}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(streams.Stdin)
@@ -56,7 +62,7 @@ func Main(ctx context.Context, args []string, streams IO) int {
 	if err == nil {
 		return 0
 	}
-	return a.report(err)
+	return signalExit(ctx, a.report(err))
 }
 
 func (a *app) rootCommand() *cobra.Command {
