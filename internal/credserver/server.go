@@ -426,4 +426,3 @@ func (w logWriter) Write(p []byte) (int, error) {
 	w.logf("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
-
