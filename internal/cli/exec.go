@@ -129,7 +129,11 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("starting the credentials endpoint: %w", err)
 	}
-	defer srv.Close()
+	defer func() {
+		if err := srv.Close(); err != nil {
+			logf("%v", err)
+		}
+	}()
 	a.debugf("credentials endpoint at %s", srv.URL())
 
 	env, removed := a.execEnv(r, srv)

@@ -203,6 +203,12 @@ func run(ctx context.Context, opts Options, shell string) (*Result, error) {
 // stdout to overflow; stops the process group as needed; and finally makes
 // sure nothing is left in the group. cause is non-nil when Run cut the
 // command off; otherwise waitErr is cmd.Wait's result.
+//
+// exec.Cmd's Cancel and WaitDelay do part of this for one process: they
+// cannot escalate from SIGTERM to SIGKILL for a group, sweep the group after
+// the shell exited, kill at once on overflow, or leave pipes that this
+// package owns (a blocked Options.Stderr) behind, so they would not replace
+// this code.
 func supervise(ctx context.Context, start time.Time, o *Options, g *group, out *output, waitc <-chan error) (cause, waitErr error) {
 	exited := false
 	var deadline <-chan time.Time
