@@ -140,7 +140,8 @@ func TestLoginDaemonStoppedAtDeadline(t *testing.T) {
 	daemonFile := filepath.Join(s.home, "daemon")
 	script := `echo $$ > ` + pidFile + `; setsid sh -c 'echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 1000' sh ` + daemonFile +
 		` & while [ ! -e ` + daemonFile + ` ]; do sleep 0.01; done; echo "daemon started"; sleep 1000`
-	r := s.run("refresh", "--timeout", "3s", "--command", script)
+	// A deadline far beyond the daemon's start, which takes milliseconds.
+	r := s.run("refresh", "--timeout", "10s", "--command", script)
 	if r.code != 124 {
 		t.Errorf("exit %d, want 124\n%s", r.code, r)
 	}
