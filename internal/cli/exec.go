@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -142,7 +143,11 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("starting the credentials endpoint: %w", err)
 	}
-	defer srv.Close()
+	defer func() {
+		if err := srv.Close(); err != nil {
+			logf("%v", err)
+		}
+	}()
 	a.debugf("credentials endpoint at %s", srv.URL())
 
 	env, removed := a.execEnv(r, srv)
@@ -180,11 +185,18 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		}
 		return &exitError{code: 126, lines: []string{fmt.Sprintf("Error: %s: %v", args[0], err)}}
 	}
+	// From now on signals go to the program, and awsfresh ends when it does.
+	a.signals.handOff()
 
+	// Nothing awsfresh started may outlive it: on return, stop the
+	// background renewal and wait for it (it may run an export command),
+	// then srv.Close stops and waits for a login the endpoint started.
 	bgCtx, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	defer background.Wait()
 	defer stopBackground()
 	bg.srv = srv
-	go bg.run(bgCtx, first.Credentials)
+	background.Go(func() { bg.run(bgCtx, first.Credentials) })
 
 	onTerminal := isTerminal(a.io.Stdin)
 	done := make(chan error, 1)

@@ -38,18 +38,24 @@ type app struct {
 	// resolved is what this invocation resolved, once it has: messages
 	// use it to write commands the user can run as shown.
 	resolved *resolved
+	signals  *signalHandler // nil when run in-process (Main)
 }
 
 // Main runs awsfresh with args (without the program name) and returns the
-// process exit code.
+// process exit code. Canceling ctx interrupts the command (exit 130, or
+// 128+N when its cause is a signal's; see Run).
 func Main(ctx context.Context, args []string, streams IO) int {
+	return run(ctx, args, streams, nil)
+}
+
+func run(ctx context.Context, args []string, streams IO, signals *signalHandler) int {
 	if streams.Getenv == nil {
 		streams.Getenv = os.Getenv
 	}
 	if streams.Environ == nil {
 		streams.Environ = os.Environ
 	}
-	a := &app{io: streams}
+	a := &app{io: streams, signals: signals}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(streams.Stdin)
@@ -59,7 +65,7 @@ func Main(ctx context.Context, args []string, streams IO) int {
 	if err == nil {
 		return 0
 	}
-	return a.report(err)
+	return signalExit(ctx, a.report(err))
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -11,10 +11,13 @@
 // otherwise it asks the Provider, one call at a time, detached from any
 // request. No request is held longer than Options.MaxHold:
 // a request that cannot be answered by then gets the still-valid credentials
-// from memory or a 503 RefreshInProgress error the SDKs retry.
+// from memory or a 503 RefreshInProgress error the SDKs retry. Close cancels
+// a running Provider call and waits (bounded) for it to return, so a login
+// it started is gone when Close returns.
 //
 // It must not: listen on anything but 127.0.0.1, serve a request whose
-// Authorization or Host header is wrong, hold a request for minutes while a
+// Authorization or Host header is wrong, let connections of local processes
+// without the token crowd out the program's (see MaxConns), hold a request for minutes while a
 // login runs, or put a secret (secret key, session token, full access key
 // id) in an error body or a log line. Only 200 responses carry credentials.
 package credserver

@@ -14,37 +14,42 @@ import (
 // request before Start. The checks run in this order: Host header (403
 // InvalidHost), path (404), method (405), Authorization header (401
 // MissingToken, 403 InvalidToken), body (413); then credentials are served.
+// A request refused by these checks has its connection closed after the
+// response; one that passed them marks its connection as the token
+// holder's (see MaxConns).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Host == "" || (r.Host != s.hostIP && !strings.EqualFold(r.Host, s.hostName)) {
-		s.refuseHTTP(w, http.StatusForbidden, reasonInvalidHost,
+		s.reject(w, http.StatusForbidden, reasonInvalidHost,
 			"the Host header must be 127.0.0.1:PORT or localhost:PORT of this server")
 		return
 	}
 	if r.URL.Path != Path {
-		s.refuseHTTP(w, http.StatusNotFound, reasonNotFound, "no such path; credentials are served at "+Path)
+		s.reject(w, http.StatusNotFound, reasonNotFound, "no such path; credentials are served at "+Path)
 		return
 	}
 	if r.Method != http.MethodGet {
 		w.Header()["Allow"] = []string{http.MethodGet}
-		s.refuseHTTP(w, http.StatusMethodNotAllowed, reasonMethod, "only GET is allowed")
+		s.reject(w, http.StatusMethodNotAllowed, reasonMethod, "only GET is allowed")
 		return
 	}
 	auth := r.Header["Authorization"]
 	if len(auth) == 0 {
-		s.refuseHTTP(w, http.StatusUnauthorized, reasonMissingToken,
+		s.reject(w, http.StatusUnauthorized, reasonMissingToken,
 			"no Authorization header: send the value of "+EnvAuthToken)
 		return
 	}
 	if len(auth) != 1 || !s.tokenOK(auth[0]) {
-		s.refuseHTTP(w, http.StatusForbidden, reasonInvalidToken,
+		s.reject(w, http.StatusForbidden, reasonInvalidToken,
 			"the Authorization header does not match this server's token ("+EnvAuthToken+")")
 		return
 	}
 	if r.ContentLength != 0 && !bodyOK(r) {
-		w.Header()["Connection"] = []string{"close"}
-		s.refuseHTTP(w, http.StatusRequestEntityTooLarge, reasonBodyTooLarge,
+		s.reject(w, http.StatusRequestEntityTooLarge, reasonBodyTooLarge,
 			"request body too large: a GET needs no body")
 		return
+	}
+	if c := connOf(r.Context()); c != nil {
+		c.authenticate()
 	}
 	now := s.opts.Now()
 	if e := s.cur.Load(); e != nil && now.Before(e.serveUntil) {
@@ -167,6 +172,13 @@ func (s *Server) write(w http.ResponseWriter, e *entry, now time.Time, stale boo
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// reject refuses a request that failed the checks and closes its
+// connection after the response, so that it cannot hold a place.
+func (s *Server) reject(w http.ResponseWriter, status int, why reason, msg string) {
+	w.Header()["Connection"] = []string{"close"}
+	s.refuseHTTP(w, status, why, msg)
 }
 
 func (s *Server) refuseHTTP(w http.ResponseWriter, status int, why reason, msg string) {

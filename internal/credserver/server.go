@@ -33,6 +33,7 @@ const (
 	DefaultMaxHold           = time.Second
 	DefaultErrorBackoff      = 2 * time.Second
 	DefaultReadHeaderTimeout = 2 * time.Second
+	DefaultCloseWait         = 5 * time.Second
 )
 
 // Fixed limits of the HTTP server.
@@ -43,8 +44,13 @@ const (
 	// MaxBodyBytes is the largest request body tolerated (and ignored) on a
 	// GET; a larger one gets 413.
 	MaxBodyBytes = 1 << 10
-	// MaxConns bounds concurrent connections; beyond it new connections
-	// are closed at once.
+	// MaxConns bounds concurrent connections. When all are taken, a new
+	// connection takes the place of the oldest one that has not sent the
+	// token yet (any local process can open connections; only the token
+	// holder must always get through); when every one has sent the token,
+	// the new connection is closed at once. A refused request's connection
+	// is closed after the response, so only the token holder keeps
+	// connections alive.
 	MaxConns = 512
 
 	idleTimeout = 30 * time.Second
@@ -64,6 +70,9 @@ var (
 	// ErrUnusableCredentials is wrapped by the error recorded when the
 	// Provider returns no error but empty or already expired credentials.
 	ErrUnusableCredentials = errors.New("credserver: provider returned unusable credentials")
+	// ErrProviderRunning is returned by Close when a Provider call it
+	// cancelled has not returned within Options.CloseWait.
+	ErrProviderRunning = errors.New("credserver: credential provider call still running after close")
 )
 
 // Provider returns valid credentials. It may block for a long time (a login
@@ -119,6 +128,12 @@ type Options struct {
 	// Now is the clock of freshness and of the error backoff; nil means
 	// time.Now.
 	Now func() time.Time
+
+	// CloseWait bounds how long Close waits for a running Provider call to
+	// return once its context is cancelled. It should exceed what the
+	// Provider needs to stop (for a login command: its grace period plus
+	// the wait for SIGKILL). Default 5s.
+	CloseWait time.Duration
 }
 
 // Server is a local credentials endpoint. Create it with New, then Start it.
@@ -131,6 +146,14 @@ type Server struct {
 	cancel context.CancelCauseFunc
 
 	cur atomic.Pointer[entry] // in-memory credentials; nil before the first
+
+	calls  sync.WaitGroup // Provider calls; Add only with mu held and !closed
+	served chan struct{}  // closed when the Serve goroutine returns
+	conns  connTable
+
+	// logMu guards logOff: once Close has returned, nothing is logged.
+	logMu  sync.RWMutex
+	logOff bool
 
 	mu       sync.Mutex
 	started  bool
@@ -166,6 +189,7 @@ func New(opts Options) (*Server, error) {
 		{"MaxHold", &opts.MaxHold, DefaultMaxHold},
 		{"ErrorBackoff", &opts.ErrorBackoff, DefaultErrorBackoff},
 		{"ReadHeaderTimeout", &opts.ReadHeaderTimeout, DefaultReadHeaderTimeout},
+		{"CloseWait", &opts.CloseWait, DefaultCloseWait},
 	} {
 		if *d.v < 0 {
 			return nil, fmt.Errorf("%w: %s is negative", ErrInvalidOptions, d.name)
@@ -187,9 +211,6 @@ func New(opts Options) (*Server, error) {
 	} else if err := checkToken(opts.Token); err != nil {
 		return nil, err
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -199,11 +220,29 @@ func New(opts Options) (*Server, error) {
 		token:      []byte(opts.Token),
 		ctx:        ctx,
 		cancel:     cancel,
+		served:     make(chan struct{}),
 		hdrJSON:    []string{"application/json"},
 		hdrNoStore: []string{"no-store"},
 	}
+	s.conns.s = s
+	s.opts.Logf = s.logf(opts.Logf)
 	s.bufs.New = func() any { b := make([]byte, 0, 2048); return &b }
 	return s, nil
+}
+
+// logf wraps the caller's Logf so that nothing is logged once Close has
+// returned: the owner may be gone by then (a test that has ended).
+func (s *Server) logf(logf func(string, ...any)) func(string, ...any) {
+	if logf == nil {
+		return func(string, ...any) {}
+	}
+	return func(format string, args ...any) {
+		s.logMu.RLock()
+		defer s.logMu.RUnlock()
+		if !s.logOff {
+			logf(format, args...)
+		}
+	}
 }
 
 func checkToken(t string) error {
@@ -243,7 +282,7 @@ func (s *Server) Start() error {
 	s.hostIP = "127.0.0.1:" + port
 	s.hostName = "localhost:" + port
 	s.url = "http://" + s.hostIP + Path
-	s.ln = &limitListener{Listener: ln, s: s}
+	s.ln = &limitListener{Listener: ln, t: &s.conns}
 	s.srv = &http.Server{
 		Handler:                      s,
 		ReadHeaderTimeout:            s.opts.ReadHeaderTimeout,
@@ -254,10 +293,12 @@ func (s *Server) Start() error {
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     log.New(logWriter{s.opts.Logf}, "credserver: ", 0),
 		BaseContext:                  func(net.Listener) context.Context { return s.ctx },
+		ConnContext:                  withConn,
 	}
 	s.started = true
 	srv, l := s.srv, s.ln
 	go func() {
+		defer close(s.served)
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.opts.Logf("credserver: stopped serving: %v", err)
 		}
@@ -323,8 +364,10 @@ func (s *Server) ChildEnv(base []string) []string {
 
 // Close stops the server: the port refuses connections from then on, open
 // connections are closed, and a running Provider call's context is
-// cancelled (Close does not wait for the Provider to return). Close is
-// idempotent.
+// cancelled. Close then waits for that call to return, at most
+// Options.CloseWait (ErrProviderRunning if it has not), so that whatever the
+// Provider started (a login command) is gone when Close returns. Nothing is
+// logged after Close. Close is idempotent; a second call does not wait.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -335,10 +378,24 @@ func (s *Server) Close() error {
 	srv := s.srv
 	s.mu.Unlock()
 	s.cancel(ErrClosed)
-	if srv == nil {
-		return nil
+	var err error
+	if srv != nil {
+		err = srv.Close()
+		<-s.served
 	}
-	return srv.Close()
+	calls := make(chan struct{})
+	go func() { s.calls.Wait(); close(calls) }()
+	t := time.NewTimer(s.opts.CloseWait)
+	select {
+	case <-calls:
+	case <-t.C:
+		err = errors.Join(err, fmt.Errorf("%w (waited %v)", ErrProviderRunning, s.opts.CloseWait))
+	}
+	t.Stop()
+	s.logMu.Lock()
+	s.logOff = true
+	s.logMu.Unlock()
+	return err
 }
 
 // logWriter feeds net/http's own error log (which never sees request
@@ -348,39 +405,4 @@ type logWriter struct{ logf func(string, ...any) }
 func (w logWriter) Write(p []byte) (int, error) {
 	w.logf("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-// limitListener closes connections beyond MaxConns at once.
-type limitListener struct {
-	net.Listener
-	s      *Server
-	active atomic.Int64
-}
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		if l.active.Add(1) > MaxConns {
-			l.active.Add(-1)
-			_ = c.Close()
-			l.s.refuse(reasonTooManyConns)
-			continue
-		}
-		return &limitConn{Conn: c, l: l}, nil
-	}
-}
-
-type limitConn struct {
-	net.Conn
-	l    *limitListener
-	once sync.Once
-}
-
-func (c *limitConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(func() { c.l.active.Add(-1) })
-	return err
 }

@@ -113,7 +113,8 @@ func (s *Server) startFlightLocked() *flight {
 	f := &flight{done: make(chan struct{})}
 	s.flight = f
 	s.st.providerCalls.Add(1)
-	go s.run(f, s.gen)
+	gen := s.gen
+	s.calls.Go(func() { s.run(f, gen) })
 	return f
 }
 

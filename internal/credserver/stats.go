@@ -17,7 +17,7 @@ const (
 	CodeRefreshInProgress      = "RefreshInProgress"      // 503: Provider still running after MaxHold, nothing usable in memory
 	CodeCredentialsUnavailable = "CredentialsUnavailable" // 502: Provider failed, nothing usable in memory; message is its redacted error
 	CodeServerClosed           = "ServerClosed"           // 503: the server is closing
-	CodeTooManyConnections     = "TooManyConnections"     // connection closed: more than MaxConns open (no response)
+	CodeTooManyConnections     = "TooManyConnections"     // connection closed without a response: MaxConns open (see MaxConns)
 )
 
 type reason int

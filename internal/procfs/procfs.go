@@ -1,6 +1,7 @@
 // Package procfs reads what awsfresh needs from Linux's /proc: a process's
-// state, parent and group, and whether a process or a process group still
-// has a live member. A zombie counts as dead: it has exited and only waits
+// state, parent and group, whether a process or a process group still has
+// a live member, a process's children, and which processes carry a marker
+// in their environment. A zombie counts as dead: it has exited and only waits
 // to be reaped, which some container inits never do. Elsewhere (no /proc)
 // the answers say they are unknown.
 package procfs
@@ -77,26 +78,87 @@ func Alive(pid int) (alive, known bool) {
 // GroupAlive reports whether a live (not zombie) process has process group
 // pgid; known is false when /proc cannot be read.
 func GroupAlive(pgid int) (alive, known bool) {
-	d, err := os.Open("/proc")
+	pids, err := pids()
 	if err != nil {
 		return false, false
 	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return false, false
-	}
-	for _, name := range names {
-		if name[0] < '0' || name[0] > '9' {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + name + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		if s, err := ParseStat(data); err == nil && s.PGRP == pgid && !s.Dead() {
+	for _, pid := range pids {
+		if s, err := ReadStat(pid); err == nil && s.PGRP == pgid && !s.Dead() {
 			return true, true
 		}
 	}
 	return false, true
+}
+
+// Children returns the live (not zombie) processes whose parent is ppid.
+func Children(ppid int) ([]int, error) {
+	all, err := pids()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, pid := range all {
+		if s, err := ReadStat(pid); err == nil && s.PPID == ppid && !s.Dead() {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// WithEnv returns the live processes whose environment, as it was when
+// they started their program, holds the entry "KEY=value" exactly.
+// Processes of other users, and ones that made themselves undumpable, are
+// not readable and not returned.
+func WithEnv(entry string) ([]int, error) {
+	all, err := pids()
+	if err != nil {
+		return nil, err
+	}
+	want := []byte(entry)
+	var out []int
+	for _, pid := range all {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err != nil || !hasEntry(data, want) {
+			continue
+		}
+		if s, err := ReadStat(pid); err == nil && !s.Dead() {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// hasEntry reports whether the NUL-separated list env holds entry.
+func hasEntry(env, entry []byte) bool {
+	for len(env) > 0 {
+		var e []byte
+		e, env, _ = bytes.Cut(env, []byte{0})
+		if bytes.Equal(e, entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// pids lists the processes in /proc.
+func pids() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, 0, len(names))
+	for _, name := range names {
+		if name[0] < '0' || name[0] > '9' {
+			continue
+		}
+		if pid, err := strconv.Atoi(name); err == nil {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
 }

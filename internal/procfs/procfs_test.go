@@ -2,7 +2,11 @@ package procfs
 
 import (
 	"os"
+	"os/exec"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestParseStat(t *testing.T) {
@@ -51,5 +55,60 @@ func TestSelf(t *testing.T) {
 	}
 	if alive, known := Alive(1 << 30); alive || !known {
 		t.Errorf("Alive(no such pid) = %v, %v", alive, known)
+	}
+}
+
+// A child started with a marker in its environment is found both as a
+// child and by its marker; once reaped it is neither.
+func TestChildrenAndWithEnv(t *testing.T) {
+	if _, err := ReadStat(os.Getpid()); err != nil {
+		t.Skip("no /proc:", err)
+	}
+	marker := "PROCFS_TEST_MARKER=" + strconv.Itoa(os.Getpid())
+	cmd := exec.Command("sleep", "60")
+	cmd.Env = append(os.Environ(), marker)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+
+	kids, err := Children(os.Getpid())
+	if err != nil || !slices.Contains(kids, pid) {
+		t.Errorf("Children(self) = %v, %v; want it to hold %d", kids, err, pid)
+	}
+	// exec(2) may not have happened yet: the marker is in the environment
+	// of the new program only.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		found, err := WithEnv(marker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(found, []int{pid}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("WithEnv(%q) = %v, want [%d]", marker, found, pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if found, _ := WithEnv(marker + "x"); len(found) != 0 {
+		t.Errorf("WithEnv matched a longer entry: %v", found)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if found, _ := WithEnv(marker); len(found) != 0 {
+		t.Errorf("WithEnv after the process was reaped = %v", found)
+	}
+}
+
+func TestHasEntry(t *testing.T) {
+	env := []byte("A=1\x00B=2\x00AB=3\x00")
+	for entry, want := range map[string]bool{"A=1": true, "B=2": true, "AB=3": true, "A=": false, "B=2\x00": false, "=": false} {
+		if got := hasEntry(env, []byte(entry)); got != want {
+			t.Errorf("hasEntry(%q) = %v, want %v", entry, got, want)
+		}
 	}
 }

@@ -37,6 +37,7 @@ func (g *group) kill() {
 	}
 }
 func (g *group) alive() bool { return false }
+func (g *group) cutOff()     {}
 func (g *group) release()    {}
 
 func exitStatus(ps *os.ProcessState) (code int, sig os.Signal) { return ps.ExitCode(), nil }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -34,10 +35,14 @@ func shellCommand(shell, command string) *exec.Cmd {
 	return exec.Command(shell, "-c", command)
 }
 
-// group is the command's process group. Its ID is the shell's PID.
+// group is the command's process group. Its ID is the shell's PID. Once
+// the run is cut off it also stands for the processes that left the group
+// (a daemon in a session of its own) but carry the run's marker.
 type group struct {
-	pgid  int
-	shell string
+	pgid   int
+	shell  string
+	marker string // the run's environment entry; "" where not marked
+	cut    bool   // cut off: escaped processes are stopped with the group
 
 	// Set when the terminal on stdin was handed to the command's group.
 	tty      int // file descriptor; -1 when not handed over
@@ -50,8 +55,9 @@ type group struct {
 // on /dev/tty then fails at once), else a new group in our session that gets
 // the terminal's foreground when we have it.
 func newGroup(cmd *exec.Cmd, o *Options, shell string) *group {
-	g := &group{tty: -1, shell: shell}
+	g := &group{tty: -1, shell: shell, marker: markEnv(cmd)}
 	attr := &syscall.SysProcAttr{}
+	setParentDeathSignal(attr)
 	if !o.Interactive {
 		attr.Setsid = true
 	} else {
@@ -97,23 +103,52 @@ func (g *group) signal(sig syscall.Signal) error {
 	return syscall.Kill(-g.pgid, sig)
 }
 
+// cutOff widens the group to the processes that escaped it: from now on
+// terminate, kill and alive include them. A command that ends on its own
+// keeps its daemons (a browser a login opened); one cut off at its
+// deadline leaves nothing.
+func (g *group) cutOff() { g.cut = true }
+
 // terminate asks the group to exit: SIGTERM, and SIGCONT so that stopped
 // members (e.g. after SIGTTIN or Ctrl+Z) act on it.
 func (g *group) terminate() {
 	g.signal(syscall.SIGTERM)
 	g.signal(syscall.SIGCONT)
+	for _, pid := range g.escaped() {
+		syscall.Kill(pid, syscall.SIGTERM)
+		syscall.Kill(pid, syscall.SIGCONT)
+	}
 }
 
-func (g *group) kill() { g.signal(syscall.SIGKILL) }
+func (g *group) kill() {
+	g.signal(syscall.SIGKILL)
+	for _, pid := range g.escaped() {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
 
 // alive reports whether any process of the group is still running. Zombies
 // do not count: where nobody reaps orphans (PID 1 in some containers) killed
 // members would otherwise look alive forever.
 func (g *group) alive() bool {
+	if len(g.escaped()) > 0 {
+		return true
+	}
 	if err := g.signal(0); errors.Is(err, syscall.ESRCH) {
 		return false
 	}
 	return hasLiveMember(g.pgid)
+}
+
+// escaped returns the live processes outside the group that carry the
+// run's marker, once the run is cut off; never this process.
+func (g *group) escaped() []int {
+	if !g.cut {
+		return nil
+	}
+	pids := escaped(g.marker)
+	self := os.Getpid()
+	return slices.DeleteFunc(pids, func(pid int) bool { return pid <= 1 || pid == self })
 }
 
 // release gives the terminal back to our process group, with the modes it

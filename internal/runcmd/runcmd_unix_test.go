@@ -494,12 +494,119 @@ func TestEscapedProcessHoldingPipe(t *testing.T) {
 	if res.Elapsed > slack {
 		t.Errorf("Run took %v with an escaped process holding stdout", res.Elapsed)
 	}
+	// A command that ends on its own keeps its daemons (a login may open
+	// the user's browser in a session of its own).
+	if pid := readPIDFile(t, pidFile); !processAlive(pid) {
+		t.Errorf("the daemon %d of a command that exited on its own was stopped", pid)
+	}
 	deadline := time.Now().Add(time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Run, %d before", n, before)
+	}
+}
+
+// TestCutOffStopsEscapedDaemons: processes that left the group (setsid,
+// with or without a double fork) and ignore SIGTERM are stopped with it when
+// the run is cut off.
+func TestCutOffStopsEscapedDaemons(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("processes that leave the group are found through /proc")
+	}
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid command")
+	}
+	// daemon starts a process in a session of its own that ignores SIGTERM
+	// and writes its pid to the file named by its argument.
+	const daemon = `setsid sh -c 'trap "" TERM; echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' sh`
+	tests := []struct {
+		name    string
+		command string
+		daemons int
+	}{
+		{name: "setsid child", command: daemon + ` "$D1" & sleep 600`, daemons: 1},
+		{name: "double fork", command: `(` + daemon + ` "$D1" &); sleep 600`, daemons: 1},
+		{name: "two daemons, shell exits on TERM", daemons: 2,
+			command: daemon + ` "$D1" & ` + daemon + ` "$D2" & trap 'exit 5' TERM; while :; do sleep 0.05; done`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			files := []string{filepath.Join(dir, "d1"), filepath.Join(dir, "d2")}[:tt.daemons]
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				// Cut the run off only once the daemons run, so the test
+				// cannot pass by stopping them before they escaped.
+				defer cancel()
+				for _, f := range files {
+					waitForFile(f)
+				}
+			}()
+			var pgid atomic.Int64
+			_, err := runcmd.Run(ctx, runcmd.Options{
+				Command: tt.command,
+				Env:     append(os.Environ(), "D1="+filepath.Join(dir, "d1"), "D2="+filepath.Join(dir, "d2")),
+				Grace:   grace,
+				Started: func(pid int) { pgid.Store(int64(pid)) },
+			})
+			if !errors.Is(err, runcmd.ErrInterrupted) {
+				t.Errorf("err = %v, want interrupted", err)
+			}
+			assertGroupGone(t, int(pgid.Load()))
+			for _, f := range files {
+				pid := readPIDFile(t, f)
+				if processAlive(pid) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Errorf("daemon %d outlived the run", pid)
+				}
+			}
+		})
+	}
+}
+
+// readPIDFile reads a pid written by a command.
+func readPIDFile(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("bad pid %q in %s", b, path)
+	}
+	return pid
+}
+
+// waitForFile waits up to 10 s for a file to appear.
+func waitForFile(path string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// processAlive reports whether pid runs and is not a zombie, waiting up to
+// 200ms for a killed process to finish.
+func processAlive(pid int) bool {
+	limit := time.Now().Add(200 * time.Millisecond)
+	for {
+		out, _ := exec.Command("ps", "-o", "stat=", "-p", strconv.Itoa(pid)).Output()
+		st := strings.TrimSpace(string(out))
+		if st == "" || strings.HasPrefix(st, "Z") {
+			return false
+		}
+		if time.Now().After(limit) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

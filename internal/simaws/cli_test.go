@@ -15,11 +15,9 @@ import (
 	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
-const awsCLI = "/usr/bin/aws"
-
 // runCLI runs the real AWS CLI against the simulation with a minimal,
 // hermetic environment.
-func runCLI(t *testing.T, s *simaws.Server, home, key, secret string, args ...string) (stdout, stderr string, err error) {
+func runCLI(t *testing.T, awsCLI string, s *simaws.Server, home, key, secret string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -46,11 +44,11 @@ func runCLI(t *testing.T, s *simaws.Server, home, key, secret string, args ...st
 // TestAWSCLI proves that a non-Go client (botocore's signer and parsers)
 // accepts the wire format.
 func TestAWSCLI(t *testing.T) {
-	testtools.Require(t, awsCLI)
+	aws := testtools.RequireAWSCLIv2(t)
 	s, home, _ := startSim(t, simaws.Options{})
 	key, secret := s.CreateUser("cli-user")
 
-	stdout, stderr, err := runCLI(t, s, home, key, secret, "sts", "get-caller-identity")
+	stdout, stderr, err := runCLI(t, aws, s, home, key, secret, "sts", "get-caller-identity")
 	if err != nil {
 		t.Fatalf("aws sts get-caller-identity: %v\n%s", err, stderr)
 	}
@@ -62,7 +60,7 @@ func TestAWSCLI(t *testing.T) {
 		t.Errorf("identity = %+v", id)
 	}
 
-	stdout, stderr, err = runCLI(t, s, home, key, secret, "sts", "get-session-token", "--duration-seconds", "900")
+	stdout, stderr, err = runCLI(t, aws, s, home, key, secret, "sts", "get-session-token", "--duration-seconds", "900")
 	if err != nil {
 		t.Fatalf("aws sts get-session-token: %v\n%s", err, stderr)
 	}
@@ -79,7 +77,7 @@ func TestAWSCLI(t *testing.T) {
 
 	wrong := []byte(secret)
 	wrong[0] ^= 1
-	_, stderr, err = runCLI(t, s, home, key, string(wrong), "sts", "get-caller-identity")
+	_, stderr, err = runCLI(t, aws, s, home, key, string(wrong), "sts", "get-caller-identity")
 	if err == nil || !strings.Contains(stderr, "SignatureDoesNotMatch") {
 		t.Errorf("wrong secret: err = %v, stderr = %s", err, stderr)
 	}
