@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
-
 )
 
 // Run is awsfresh as a program: Main with this process's standard streams,
