@@ -13,6 +13,12 @@ func describe(err error) *exitError {
 	if errors.As(err, &usage) {
 		return &exitError{code: wording.ExitUsage, lines: []string{"Error: " + usage.Error(), "Run 'awsfresh --help' for usage."}}
 	}
+	if lines := profileLines(err); lines != nil {
+		return &exitError{code: wording.ExitUsage, lines: lines}
+	}
+	if lines, code, ok := processLines(err); ok {
+		return &exitError{code: code, lines: lines}
+	}
 	m := wording.Describe(err)
 	return &exitError{code: m.Code, lines: m.Lines}
 }
