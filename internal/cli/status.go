@@ -335,10 +335,12 @@ func describeOutlook(o *loginOutlook, now time.Time) string {
 	return relative(o.At.Sub(now)) + ", when the SSO session ends"
 }
 
-// shortDuration is "4h23m", "12m", "45s".
+// shortDuration is "3d", "4h23m", "12m", "45s".
 func shortDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 	case d >= time.Hour:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d%time.Hour/time.Minute))
 	case d >= time.Minute:

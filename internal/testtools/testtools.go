@@ -69,7 +69,7 @@ func (l *skipLog) add(reason string) {
 	l.counts[reason]++
 }
 
-// Summary is the line Main prints: "N tests skipped: REASON (n), …", or ""
+// Summary is the line Main prints: "N tests skipped: REASON ×n, …", or ""
 // when nothing was skipped through Require or Skip.
 func Summary() string {
 	skips.mu.Lock()
@@ -78,7 +78,10 @@ func Summary() string {
 	reasons := make([]string, 0, len(skips.counts))
 	for r, n := range skips.counts {
 		total += n
-		reasons = append(reasons, fmt.Sprintf("%s (%d)", r, n))
+		if n > 1 {
+			r += fmt.Sprintf(" ×%d", n)
+		}
+		reasons = append(reasons, r)
 	}
 	if total == 0 {
 		return ""

@@ -57,7 +57,7 @@ func TestSummaryLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the run with skips failed: %v\n%s", err, out)
 	}
-	want := "github.com/awsfresh/awsfresh/internal/testtools: 3 tests skipped: no-such-tool-xyz is not installed (2), the SDK is not installed (1); AWSFRESH_REQUIRE_TOOLS=1 makes them fail\n"
+	want := "github.com/awsfresh/awsfresh/internal/testtools: 3 tests skipped: no-such-tool-xyz is not installed ×2, the SDK is not installed; AWSFRESH_REQUIRE_TOOLS=1 makes them fail\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("no summary line %q in:\n%s", want, out)
 	}
