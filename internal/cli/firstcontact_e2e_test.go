@@ -299,10 +299,19 @@ func TestStatusLineShowsWhenLoginIsNeeded(t *testing.T) {
 	}
 	// Role credentials of 6 seconds, left to expire: the session still
 	// renews them silently.
-	c := parseExport(t, s.run("export", "--profile", "dev"))
-	for deadline := time.Now().Add(time.Minute); !time.Now().After(c.Expiration); time.Sleep(100 * time.Millisecond) {
+	parseExport(t, s.run("export", "--profile", "dev"))
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var st struct {
+			Engine struct{ Credentials struct{ State string } }
+		}
+		if err := json.Unmarshal([]byte(s.run("status", "--json", "--profile", "dev").stdout), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Engine.Credentials.State == "expired" {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("the credentials never expired")
+			t.Fatalf("the credentials never expired (state %q)", st.Engine.Credentials.State)
 		}
 	}
 	if got := line(); got != "aws dev 59m" {
