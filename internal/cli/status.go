@@ -147,8 +147,8 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 	return cmd
 }
 
-// statusReports builds the report of the profile in use, or with all of
-// every profile of the shared files.
+// statusReports builds the report of the profile in use, or, with all,
+// of every profile of the shared files.
 func (a *app) statusReports(ctx context.Context, all bool) ([]statusReport, error) {
 	if !all {
 		r, err := a.resolve(ctx, resolveOptions{report: true})
@@ -172,7 +172,7 @@ func (a *app) statusReports(ctx context.Context, all bool) ([]statusReport, erro
 		configFiles, credentialsFiles := source.SharedFiles(current.SDKOptions...)
 		a.warnf("no profiles in %s or %s", source.DisplayPath(configFiles[0]), source.DisplayPath(credentialsFiles[0]))
 	}
-	var reps []statusReport
+	reps := []statusReport{}
 	for _, name := range names {
 		a.flags.profile = name
 		r, err := a.resolve(ctx, resolveOptions{report: true})
