@@ -41,8 +41,9 @@ type SettingsOptions struct {
 // .claude/settings.json, then ~/.claude/settings.json or
 // $CLAUDE_CONFIG_DIR/settings.json; see package settings):
 //
-//   - profile: opts.Profile, $AWS_PROFILE, the settings' env.AWS_PROFILE,
-//     then "default";
+//   - profile: opts.Profile, $AWS_PROFILE, $AWSFRESH_PROFILE (the profile
+//     `awsfresh exec` serves to its program), the settings'
+//     env.AWS_PROFILE, then "default";
 //   - login command: opts.LoginCommand, $AWSFRESH_REFRESH_COMMAND, the
 //     awsAuthRefresh setting, and for an IAM Identity Center profile
 //     "aws sso login --profile P";

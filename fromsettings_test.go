@@ -68,6 +68,13 @@ func TestFromSettings(t *testing.T) {
 			user:        `{"env": {"AWS_PROFILE": "dev"}}`,
 			env:         map[string]string{"AWS_PROFILE": "other"},
 			wantProfile: "other", wantTimeout: DefaultTimeout},
+		{name: "AWSFRESH_PROFILE (set by exec) beats the settings' env, not AWS_PROFILE",
+			user:        `{"env": {"AWS_PROFILE": "dev"}}`,
+			env:         map[string]string{resolve.EnvProfile: "served"},
+			wantProfile: "served", wantTimeout: DefaultTimeout},
+		{name: "AWS_PROFILE beats AWSFRESH_PROFILE",
+			env:         map[string]string{"AWS_PROFILE": "other", resolve.EnvProfile: "served"},
+			wantProfile: "other", wantTimeout: DefaultTimeout},
 		{name: "explicit options win",
 			user:        `{"awsAuthRefresh": "my-login", "awsCredentialExport": "my-export", "env": {"AWS_PROFILE": "dev"}}`,
 			env:         map[string]string{resolve.EnvRefreshCommand: "env-login", resolve.EnvTimeout: "90s"},
@@ -118,6 +125,9 @@ func TestFromSettings(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Not the profile of an awsfresh exec the tests run under.
+			t.Setenv("AWS_PROFILE", "")
+			t.Setenv(resolve.EnvProfile, "")
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}

@@ -31,7 +31,7 @@ import (
 )
 
 // The demo's world: role credentials that live 6 seconds and an SSO
-// session of 10 seconds, so a whole day of expiries fits in half a minute.
+// session of 10 seconds, so a whole day of expiries fits in 20 seconds.
 const (
 	demoRoleLifetime = 6 * time.Second
 	demoSSOLifetime  = 10 * time.Second
@@ -41,6 +41,9 @@ const (
 	demoRegion       = "us-east-1"
 	demoRun          = 16 * time.Second
 	demoHangTimeout  = 2 * time.Second
+	// demoLength is about how long the whole demo takes: the program's
+	// run, the hung login's deadline, and the first login and the checks.
+	demoLength = demoRun + demoHangTimeout + 2*time.Second
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -48,13 +51,13 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "A guided tour on a simulated AWS (no AWS account needed)",
 		Long: `Demo starts a simulated AWS on 127.0.0.1 (STS and IAM Identity Center that check
-signatures and whose credentials really expire), then shows, in about 30 seconds: a login,
+signatures and whose credentials really expire), then shows, in about ` + wording.Duration(demoLength) + `: a login,
 a program making calls while credentials expire every few seconds, a proactive refresh, the
 SSO session ending and the login command renewing it, a login command that hangs and is cut
 off, and a refresh loop that does not happen. It checks that each step happened and exits 1
-if one did not. Nothing outside a temporary directory is touched.`,
+if one did not. Nothing outside a temporary directory is touched; no flag applies.`,
 		Example: `  awsfresh demo`,
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd.Context())
 		},
@@ -141,7 +144,8 @@ func (a *app) runDemo(ctx context.Context) error {
 	}
 	loginCmd := creds.ShellQuote(self) + " demo sso-login " + creds.ShellQuote(sim.URL()) + " " + creds.ShellQuote(home)
 
-	fmt.Fprintf(out, "awsfresh demo: a simulated AWS at %s; role credentials live %s, the SSO session %s.\n", sim.URL(), wording.Duration(demoRoleLifetime), wording.Duration(demoSSOLifetime))
+	fmt.Fprintf(out, "awsfresh demo (about %s): a simulated AWS at %s; role credentials live %s, the SSO session %s.\n",
+		wording.Duration(demoLength), sim.URL(), wording.Duration(demoRoleLifetime), wording.Duration(demoSSOLifetime))
 	fmt.Fprintf(out, "The login command stands in for `aws sso login`.\n\n")
 
 	var logins atomic.Int32

@@ -17,6 +17,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed:\n%s", r)
 	}
 	for _, want := range []string{
+		"awsfresh demo (about " + demoLength(t, s) + "):",
 		"✓ refresh ran the login command once",
 		"✓ a second refresh right after does not run it again (no refresh loop)",
 		"proactive refresh: new credentials ASIA…",

@@ -33,21 +33,38 @@ func (a *app) execCommand() *cobra.Command {
 		Short: "Run a long-running program that never sees an expired credential",
 		Long: `Exec runs a program with credentials served from a local endpoint (the container
 credentials protocol, on 127.0.0.1 with a fresh secret token), which renews them in the
-background before they expire. Every AWS SDK and the AWS CLI pick the endpoint up through
-AWS_CONTAINER_CREDENTIALS_FULL_URI. Variables that would shadow it (static keys, AWS_PROFILE)
-are removed from the program's environment; when the default profile has static keys in the
-credentials file (SDKs would take them first), the program sees an empty credentials file.
+background before they expire. Every AWS SDK and the AWS CLI pick the endpoint up.
+
+The program's environment is awsfresh's, with the settings' env applied, and:
+  added    AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN (the endpoint);
+           AWSFRESH_PROFILE (the profile served: 'awsfresh status' inside describes it);
+           AWS_REGION and AWS_DEFAULT_REGION: the profile's region when neither is set, or
+           the one that is set (awsfresh warns when there is no region at all)
+  removed  what would shadow the endpoint: AWS_PROFILE, AWS_DEFAULT_PROFILE,
+           AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN,
+           AWS_CREDENTIAL_EXPIRATION, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN,
+           AWS_ROLE_SESSION_NAME, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+           AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+Without AWS_PROFILE the program does not see the profile's other settings (ca_bundle,
+endpoint_url, retry settings, output): set their environment variables if it needs them.
+When the default profile has static keys in the credentials file (SDKs would take them
+first), the program sees an empty credentials file (AWS_SHARED_CREDENTIALS_FILE).
 
 The terminal stays the program's. awsfresh only writes when it must: a login command it runs
 because credentials are needed now (the SSO session ended), and a warning 15 minutes before the
-SSO session ends. That output goes to stderr, or to --log FILE — use --log with full-screen
-programs such as Claude Code and 'tail -f' the file in another terminal.
+SSO session ends. That output goes to stderr, or to --log FILE (created with its folder) — use
+--log with full-screen programs such as Claude Code and 'tail -f' the file in another terminal.
 The program's exit status is awsfresh's (128+N when it died of signal N).`,
 		Example: `  awsfresh exec --profile dev -- claude
-  awsfresh exec --profile dev --log ~/.cache/awsfresh/dev.log -- claude
+  awsfresh exec --profile dev --log ~/awsfresh-dev.log -- claude
   awsfresh exec --profile dev -- aws s3 ls
   awsfresh exec -- python train.py --epochs 40`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("exec needs a program to run")}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runExec(cmd.Context(), args, logFile)
 		},
@@ -67,7 +84,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	}
 	logw := a.io.Stderr
 	if logFile != "" {
-		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := a.openLog(logFile)
 		if err != nil {
 			return &exitError{code: exitUsage, lines: []string{"Error: --log: " + err.Error()}}
 		}
@@ -150,7 +167,10 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	}()
 	a.debugf("credentials endpoint at %s", srv.URL())
 
-	env, removed := a.execEnv(r, srv)
+	env, removed, region := a.execEnv(r, srv)
+	if region == "" {
+		a.warnf("%s", noRegionWarning(r))
+	}
 	if len(removed) > 0 {
 		a.debugf("removed from the program's environment (they would shadow the endpoint): %s", strings.Join(removed, ", "))
 	}
@@ -269,9 +289,17 @@ func neededNow(ctx context.Context, eng *engine.Engine) (engine.Result, error) {
 }
 
 // execEnv is the program's environment: ours with the settings' env
-// applied and the region set, then what would shadow the endpoint removed
-// and the endpoint added (credserver.Server.ChildEnv).
-func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, removed []string) {
+// applied, the region set and the served profile named (AWSFRESH_PROFILE),
+// then what would shadow the endpoint removed and the endpoint added
+// (credserver.Server.ChildEnv). region is the region the program gets, ""
+// when none.
+//
+// The program loses AWS_PROFILE, and with it the profile's region: when
+// its environment sets neither AWS_REGION nor AWS_DEFAULT_REGION, both
+// get the profile's region; when it sets one, the other gets the same
+// value, since some SDKs read only one of them (boto3 reads
+// AWS_DEFAULT_REGION, the JavaScript SDK AWS_REGION).
+func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, removed []string, region string) {
 	vars := map[string]string{}
 	for _, kv := range a.io.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -282,9 +310,12 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 		vars[k] = v.Value
 	}
 	delete(vars, resolve.EnvNested) // the program is not a command of ours
-	region := cmp.Or(vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"], r.ProfileInfo.Region)
-	if region != "" {
-		vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = region, region
+	vars[resolve.EnvProfile] = r.Profile
+	region = cmp.Or(vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"], r.ProfileInfo.Region)
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if vars[k] == "" && region != "" {
+			vars[k] = region
+		}
 	}
 	base := make([]string, 0, len(vars))
 	for k, v := range vars {
@@ -302,7 +333,39 @@ func (a *app) execEnv(r *resolved, srv *credserver.Server) (env []string, remove
 			removed = append(removed, k)
 		}
 	}
-	return env, removed
+	return env, removed, region
+}
+
+// noRegionWarning says that the program of exec gets no region, and where
+// to set one.
+func noRegionWarning(r *resolved) string {
+	const fails = "AWS SDKs and the AWS CLI in the program will fail (\"You must specify a region\")"
+	if !r.ProfileInfo.Exists {
+		return fmt.Sprintf("no AWS region for the program: AWS_REGION is not set; %s. Set AWS_REGION, or the env setting AWS_REGION in ~/.claude/settings.json.", fails)
+	}
+	configFiles, _ := source.SharedFiles(r.SDKOptions...)
+	return fmt.Sprintf("no AWS region for the program: profile %q has no region and AWS_REGION is not set; %s. Add \"region = REGION\" to [%s] in %s, or set AWS_REGION.",
+		r.Profile, fails, source.Section(r.Profile), source.DisplayPath(configFiles[0]))
+}
+
+// openLog opens the --log file for appending, creating it (0600) and its
+// folder (0700) when missing. A leading ~/ is the home directory, also
+// when no shell expanded it (a quoted path, a settings file).
+func (a *app) openLog(path string) (*os.File, error) {
+	if rest, ok := strings.CutPrefix(path, "~"+string(filepath.Separator)); ok || strings.HasPrefix(path, "~/") {
+		if !ok {
+			rest = path[2:]
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(home, rest)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 }
 
 func isTerminal(r io.Reader) bool {

@@ -32,7 +32,7 @@ awsCredentialExport object), env (shell export lines).`,
   "awsCredentialExport": "awsfresh export --profile dev --format claude"
 
   eval "$(awsfresh export --profile dev --format env)"`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := creds.ParseFormat(format)
 			if err != nil {
@@ -92,5 +92,10 @@ awsCredentialExport object), env (shell export lines).`,
 	fl := cmd.Flags()
 	fl.StringVar(&commandLine, "command", "", "export command that prints credentials JSON (default: $AWSFRESH_EXPORT_COMMAND, settings awsCredentialExport, else the AWS SDK chain for the profile)")
 	fl.StringVar(&format, "format", "process", "output format: process, claude or env")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{
+		"process\tcredential_process v1 JSON",
+		"claude\tClaude Code's awsCredentialExport object",
+		"env\tshell export lines",
+	}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/procfs"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 // awsfreshBin is the real binary, built once for all tests of this package.
@@ -60,7 +61,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building awsfresh:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testtools.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

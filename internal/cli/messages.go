@@ -48,6 +48,12 @@ func (a *app) describe(err error) *exitError {
 	if errors.As(err, &usage) {
 		return &exitError{code: exitUsage, lines: []string{"Error: " + usage.Error(), "Run 'awsfresh --help' for usage."}}
 	}
+	if lines := profileLines(err); lines != nil {
+		return &exitError{code: exitUsage, lines: lines}
+	}
+	if lines, code, ok := processLines(err); ok {
+		return &exitError{code: code, lines: lines}
+	}
 	t := wording.Describe(err)
 	lines := []string{firstLine(t)}
 	switch t.Situation {

@@ -28,7 +28,7 @@ its stdin is /dev/null unless --interactive, so a prompt fails fast instead of h
 		Example: `  awsfresh refresh --profile dev
   awsfresh refresh --command 'aws sso login --profile dev' --timeout 90s
   # in ~/.claude/settings.json:  "awsAuthRefresh": "awsfresh refresh --profile dev"`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			r, err := a.resolve(ctx, resolveOptions{commandFlag: commandLine})

@@ -22,11 +22,14 @@ type resolved struct {
 type resolveOptions struct {
 	commandFlag string // --command of refresh or export
 	forExport   bool   // --command names the export command, not the login command
+	// report: show a wrong profile configuration instead of failing on it
+	// (status); a profile that does not exist fails either way.
+	report bool
 }
 
-// resolve reads settings and decides profile, commands, timeout and the
-// environment of child commands.
-func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error) {
+// resolveUnchecked reads settings and decides profile, commands, timeout
+// and the environment of child commands (resolve also checks the profile).
+func (a *app) resolveUnchecked(ctx context.Context, ro resolveOptions) (*resolved, error) {
 	if a.flags.timeout < 0 {
 		return nil, usageError{errors.New("--timeout must be positive")}
 	}

@@ -25,6 +25,7 @@ func TestSettingsPrecedenceAndEnv(t *testing.T) {
 		"awsAuthRefresh": "echo user-login >> " + out,
 		"env":            map[string]any{"FROM_USER": "u", "SHARED": "user"},
 	})
+	s.write(".aws/config", "[profile p1]\nregion = us-east-1\n", 0o600)
 	extra := s.write("extra.json", `{"awsAuthRefresh": "echo \"flag-login $FROM_USER $SHARED $AWS_PROFILE $AWSFRESH_NESTED\" >> `+out+`", "env": {"SHARED": "flag"}}`, 0o644)
 	r := s.run("refresh", "--force", "--settings", extra, "--profile", "p1")
 	data, _ := os.ReadFile(out)
@@ -75,6 +76,7 @@ func TestUntrustedProjectCommand(t *testing.T) {
 func TestSelfInvocationGuard(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
+	s.write(".aws/config", "[profile dev]\nregion = us-east-1\n", 0o600)
 	// The usual set-up: awsfresh itself is Claude Code's awsAuthRefresh.
 	s.userSettings(t, map[string]any{"awsAuthRefresh": "awsfresh refresh --profile dev"})
 	r := s.run("refresh", "--profile", "dev")

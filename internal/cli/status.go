@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,15 +12,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/settings"
 	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 // statusReport is `awsfresh status --json`. It never holds a secret.
 type statusReport struct {
-	Profile     string           `json:"profile"`
-	ProfileFrom string           `json:"profileFrom"`
+	Profile     string `json:"profile"`
+	ProfileFrom string `json:"profileFrom"`
+	// Current marks, under --all, the profile awsfresh uses without --profile.
+	Current     bool             `json:"current,omitempty"`
+	Problem     *problemReport   `json:"problem,omitempty"`
 	Engine      engine.Status    `json:"engine"`
+	LoginNeeded *loginOutlook    `json:"loginNeeded,omitempty"`
 	SSOSession  *ssoStatus       `json:"ssoSession,omitempty"`
 	Login       *commandReport   `json:"loginCommand,omitempty"`
 	Export      *commandReport   `json:"exportCommand,omitempty"`
@@ -28,16 +36,44 @@ type statusReport struct {
 	Timeout     string           `json:"timeout"`
 }
 
+// ssoStatus is the SSO token cache; without a readable token only Error
+// is set.
 type ssoStatus struct {
-	CacheFile   string    `json:"cacheFile"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	Refreshable bool      `json:"refreshable"`
+	CacheFile   string    `json:"cacheFile,omitempty"`
+	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
+	Refreshable *bool     `json:"refreshable,omitempty"`
 	Error       string    `json:"error,omitempty"`
 }
 
 type commandReport struct {
 	Command string `json:"command"`
 	From    string `json:"from"`
+	// Refused says why awsfresh will refuse to run it (a project's
+	// command not trusted yet); "" when it will run.
+	Refused string `json:"refused,omitempty"`
+}
+
+// problemReport is a mistake in the profile's configuration.
+type problemReport struct {
+	Error string `json:"error"`
+	Fix   string `json:"fix,omitempty"`
+}
+
+// loginOutlook is when the user must log in again, as far as is known
+// without calling AWS: what a prompt should show.
+type loginOutlook struct {
+	// Now: the next credentials need a login.
+	Now bool `json:"now"`
+	// At is when a login will be needed; nil when not known or never.
+	At *time.Time `json:"at,omitempty"`
+	// Renewable: the SSO session has a refresh token, so it may be
+	// renewed silently and the login come later than At.
+	Renewable bool `json:"renewable,omitempty"`
+	// Never: long-term keys, which no login renews.
+	Never bool `json:"never,omitempty"`
+	// Basis is what this is judged from: "SSO session", "credentials"
+	// (nothing known renews them silently), "long-term keys".
+	Basis string `json:"basis"`
 }
 
 type settingsReport struct {
@@ -64,48 +100,43 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
   awsfresh status --json | jq .engine.credentials
   awsfresh status --all --line
   PS1='$(awsfresh status --line) \$ '`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON && asLine {
 				return usageError{fmt.Errorf("--json and --line cannot be used together")}
 			}
-			profiles := []string{a.flags.profile}
-			if all {
-				names, err := source.ListProfiles()
-				if err != nil {
-					return err
-				}
-				profiles = names
-			}
-			var reps []statusReport
-			for _, p := range profiles {
-				a.flags.profile = p
-				r, err := a.resolve(cmd.Context(), resolveOptions{})
-				if err != nil {
-					return err
-				}
-				eng, err := a.newEngine(r, nil)
-				if err != nil {
-					return err
-				}
-				reps = append(reps, a.buildStatus(r, eng))
+			reps, err := a.statusReports(cmd.Context(), all)
+			if err != nil {
+				return err
 			}
 			now := time.Now()
 			switch {
 			case asJSON && all:
-				return writeJSON(a.io.Stdout, reps)
-			case asJSON:
-				return writeJSON(a.io.Stdout, reps[0])
+				err = writeJSON(a.io.Stdout, reps)
+			case asJSON && len(reps) > 0:
+				err = writeJSON(a.io.Stdout, reps[0])
 			}
 			for i, rep := range reps {
-				if asLine {
+				switch {
+				case asJSON:
+				case asLine:
 					fmt.Fprintln(a.io.Stdout, statusLine(rep, now))
-					continue
+				default:
+					if i > 0 {
+						fmt.Fprintln(a.io.Stdout)
+					}
+					printStatus(a.io.Stdout, rep, now)
 				}
-				if i > 0 {
-					fmt.Fprintln(a.io.Stdout)
+			}
+			if err != nil {
+				return err
+			}
+			// The report is out; a profile configured wrong is still a
+			// configuration error.
+			for _, rep := range reps {
+				if rep.Problem != nil {
+					return &exitError{code: exitUsage}
 				}
-				printStatus(a.io.Stdout, rep, now)
 			}
 			return nil
 		},
@@ -116,7 +147,57 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 	return cmd
 }
 
-func (a *app) buildStatus(r *resolved, eng *engine.Engine) statusReport {
+// statusReports builds the report of the profile in use, or, with all,
+// of every profile of the shared files.
+func (a *app) statusReports(ctx context.Context, all bool) ([]statusReport, error) {
+	if !all {
+		r, err := a.resolve(ctx, resolveOptions{report: true})
+		if err != nil {
+			return nil, err
+		}
+		rep, err := a.buildStatus(r)
+		return []statusReport{rep}, err
+	}
+	// The profile in use without --all, and the files (the settings' env
+	// may name others).
+	current, err := a.resolveUnchecked(ctx, resolveOptions{report: true})
+	if err != nil {
+		return nil, err
+	}
+	names, err := source.ProfileNames(current.SDKOptions...)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		configFiles, credentialsFiles := source.SharedFiles(current.SDKOptions...)
+		a.warnf("no profiles in %s or %s", source.DisplayPath(configFiles[0]), source.DisplayPath(credentialsFiles[0]))
+	}
+	reps := []statusReport{}
+	for _, name := range names {
+		a.flags.profile = name
+		r, err := a.resolve(ctx, resolveOptions{report: true})
+		if err != nil {
+			return nil, err
+		}
+		rep, err := a.buildStatus(r)
+		if err != nil {
+			return nil, err
+		}
+		rep.ProfileFrom = "the shared config files"
+		if name == current.Profile {
+			rep.Current = true
+			rep.ProfileFrom = current.ProfileFrom + ", the current profile"
+		}
+		reps = append(reps, rep)
+	}
+	return reps, nil
+}
+
+func (a *app) buildStatus(r *resolved) (statusReport, error) {
+	eng, err := a.newEngine(r, nil)
+	if err != nil {
+		return statusReport{}, err
+	}
 	rep := statusReport{
 		Profile:     r.Profile,
 		ProfileFrom: r.ProfileFrom,
@@ -125,48 +206,141 @@ func (a *app) buildStatus(r *resolved, eng *engine.Engine) statusReport {
 		Timeout:     r.Timeout.String(),
 	}
 	if r.Login != nil {
-		rep.Login = &commandReport{r.Login.Line, r.Login.From}
+		rep.Login = &commandReport{Command: r.Login.Line, From: r.Login.From, Refused: refusal(r, r.Login)}
 	}
 	if r.Export != nil {
-		rep.Export = &commandReport{r.Export.Line, r.Export.From}
+		rep.Export = &commandReport{Command: r.Export.Line, From: r.Export.From, Refused: refusal(r, r.Export)}
+	}
+	if p := r.ProfileInfo.Problem; p != nil && r.Export == nil {
+		rep.Problem = &problemReport{Error: p.Error(), Fix: p.Fix}
 	}
 	for _, f := range r.Settings.Files {
 		rep.Settings = append(rep.Settings, settingsReport{Path: f.Path, Scope: f.Scope.String(), Exists: f.Exists, Keys: f.Keys})
 	}
+	var session *source.SSOSession
 	if r.ProfileInfo.IsSSO() {
 		s, err := source.LoadSSOSession(r.ProfileInfo)
 		if err != nil {
 			rep.SSOSession = &ssoStatus{Error: "no cached SSO token (run the login command)"}
 		} else {
-			rep.SSOSession = &ssoStatus{CacheFile: s.CacheFile, ExpiresAt: s.ExpiresAt, Refreshable: s.Refreshable}
+			session = &s
+			rep.SSOSession = &ssoStatus{CacheFile: s.CacheFile, ExpiresAt: s.ExpiresAt, Refreshable: &s.Refreshable}
 		}
+	}
+	if rep.Problem == nil {
+		rep.LoginNeeded = outlook(r.ProfileInfo, rep.Engine.Credentials, session, time.Now())
 	}
 	for _, v := range shadowVars {
 		if a.io.Getenv(v) != "" {
 			rep.Shadowing = append(rep.Shadowing, v)
 		}
 	}
-	return rep
+	return rep, nil
 }
 
-// statusLine is the one-line form: "aws dev 4h23m", "aws dev expired".
-func statusLine(rep statusReport, now time.Time) string {
-	c := rep.Engine.Credentials
-	switch {
-	case c == nil:
-		return "aws " + rep.Profile + " no credentials"
-	case c.Expiration == nil:
-		return "aws " + rep.Profile + " ok"
-	case !c.Expiration.After(now):
-		return "aws " + rep.Profile + " expired"
+// refusal says why awsfresh would refuse to run c, or "".
+func refusal(r *resolved, c *resolve.Command) string {
+	var untrusted *settings.UntrustedError
+	if err := r.CheckTrust(nil, c); errors.As(err, &untrusted) {
+		return untrusted.Error()
 	}
-	return "aws " + rep.Profile + " " + shortDuration(c.Expiration.Sub(now))
+	return ""
 }
 
-// shortDuration is "4h23m", "12m", "45s".
+// outlook judges when the user must log in again: for an SSO profile,
+// when its session and the credentials it gave run out; for long-term
+// keys, never; otherwise it is the credentials' expiry, as nothing known
+// renews them.
+func outlook(p source.Profile, c *engine.CredentialsStatus, session *source.SSOSession, now time.Time) *loginOutlook {
+	var credsUntil time.Time
+	if c != nil && c.Expiration != nil && c.Expiration.After(now) {
+		credsUntil = *c.Expiration
+	}
+	switch {
+	case p.IsSSO():
+		o := &loginOutlook{Basis: "SSO session"}
+		var at time.Time
+		if session != nil {
+			o.Renewable = session.Refreshable && (session.RegistrationExpiresAt.IsZero() || session.RegistrationExpiresAt.After(now))
+			if session.ExpiresAt.After(now) {
+				at = session.ExpiresAt
+			}
+		}
+		if credsUntil.After(at) {
+			at = credsUntil
+		}
+		switch {
+		case !at.IsZero():
+			o.At = &at
+		case !o.Renewable:
+			o.Now = true
+		}
+		return o
+	case c == nil:
+		return nil
+	case !c.Temporary && c.Expiration == nil:
+		return &loginOutlook{Never: true, Basis: "long-term keys"}
+	}
+	o := &loginOutlook{Basis: "credentials"}
+	if c.Expiration != nil {
+		at := *c.Expiration
+		o.At = &at
+	}
+	return o
+}
+
+// statusLine is the one-line form: how long until the user must log in
+// ("aws dev 59m"; "59m+" when the SSO session may be renewed silently
+// beyond that), or what needs them now ("aws dev login needed").
+func statusLine(rep statusReport, now time.Time) string {
+	name := "aws " + rep.Profile + " "
+	o := rep.LoginNeeded
+	switch {
+	case rep.Problem != nil:
+		return name + "config error"
+	case o == nil:
+		return name + "no credentials"
+	case o.Now:
+		return name + "login needed"
+	case o.Never, o.At == nil && !o.Renewable:
+		return name + "ok"
+	case o.At == nil:
+		return name + "renewable"
+	case !o.At.After(now):
+		return name + "expired"
+	case o.Renewable:
+		return name + shortDuration(o.At.Sub(now)) + "+"
+	}
+	return name + shortDuration(o.At.Sub(now))
+}
+
+// describeOutlook is the status line's answer, in words.
+func describeOutlook(o *loginOutlook, now time.Time) string {
+	switch {
+	case o.Now:
+		return "now (the SSO session has ended)"
+	case o.Never:
+		return "never (long-term keys)"
+	case o.At == nil && o.Renewable:
+		return "not known: the SSO session's token has expired, but its refresh token may renew it silently when credentials are next needed"
+	case o.At == nil:
+		return "not known (the credentials do not say when they expire)"
+	case o.Basis == "credentials" && !o.At.After(now):
+		return "not known: the credentials expired " + relative(o.At.Sub(now)) + "; their source may renew them without a login"
+	case o.Basis == "credentials":
+		return relative(o.At.Sub(now)) + " at the latest, when the credentials expire, unless their source renews them silently"
+	case o.Renewable:
+		return relative(o.At.Sub(now)) + " or later: the SSO session's refresh token may renew it silently"
+	}
+	return relative(o.At.Sub(now)) + ", when the SSO session ends"
+}
+
+// shortDuration is "3d", "4h23m", "12m", "45s".
 func shortDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 	case d >= time.Hour:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d%time.Hour/time.Minute))
 	case d >= time.Minute:
@@ -177,6 +351,13 @@ func shortDuration(d time.Duration) string {
 
 func printStatus(w io.Writer, rep statusReport, now time.Time) {
 	fmt.Fprintf(w, "Profile:      %s (from %s)\n", rep.Profile, rep.ProfileFrom)
+	if p := rep.Problem; p != nil {
+		fmt.Fprintf(w, "Problem:      %s\n", p.Error)
+		fmt.Fprintf(w, "Fix:          %s\n", p.Fix)
+	}
+	if o := rep.LoginNeeded; o != nil {
+		fmt.Fprintf(w, "Login needed: %s\n", describeOutlook(o, now))
+	}
 	fmt.Fprintf(w, "Source:       %s\n", rep.Engine.Source)
 	if c := rep.Engine.Credentials; c != nil {
 		kind := "long-term"
@@ -199,7 +380,7 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 			fmt.Fprintf(w, "SSO session:  %s\n", s.Error)
 		} else {
 			refresh := ""
-			if s.Refreshable {
+			if s.Refreshable != nil && *s.Refreshable {
 				refresh = ", renewable with its refresh token"
 			}
 			fmt.Fprintf(w, "SSO session:  token expires %s (%s)%s\n", s.ExpiresAt.Local().Format(time.RFC3339), relative(s.ExpiresAt.Sub(now)), refresh)
@@ -214,11 +395,13 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 	}
 	if rep.Login != nil {
 		fmt.Fprintf(w, "Login:        %s  (from %s)\n", rep.Login.Command, rep.Login.From)
+		printRefusal(w, rep.Login)
 	} else {
 		fmt.Fprintf(w, "Login:        none configured\n")
 	}
 	if rep.Export != nil {
 		fmt.Fprintf(w, "Export:       %s  (from %s)\n", rep.Export.Command, rep.Export.From)
+		printRefusal(w, rep.Export)
 	}
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(w, "Skipped:      %s\n", s)
@@ -240,6 +423,13 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 	}
 	if rep.Engine.CacheFile != "" {
 		fmt.Fprintf(w, "Cache:        %s\n", rep.Engine.CacheFile)
+	}
+}
+
+// printRefusal marks a command awsfresh will refuse to run.
+func printRefusal(w io.Writer, c *commandReport) {
+	if c.Refused != "" {
+		fmt.Fprintf(w, "              ✗ will be refused: %s\n", c.Refused)
 	}
 }
 

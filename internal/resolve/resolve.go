@@ -29,6 +29,10 @@ const (
 	// EnvNested marks the commands awsfresh runs, so that an awsfresh they
 	// start knows not to run a login command again.
 	EnvNested = "AWSFRESH_NESTED"
+	// EnvProfile names the profile `awsfresh exec` serves to its program,
+	// which loses AWS_PROFILE: an awsfresh started inside describes and
+	// serves that profile.
+	EnvProfile = "AWSFRESH_PROFILE"
 )
 
 // DefaultTimeout is the SPEC's deadline for every command awsfresh runs.
@@ -119,6 +123,8 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		r.Profile, r.ProfileFrom = in.Profile, "--profile"
 	case getenv("AWS_PROFILE") != "":
 		r.Profile, r.ProfileFrom = getenv("AWS_PROFILE"), "AWS_PROFILE"
+	case getenv(EnvProfile) != "":
+		r.Profile, r.ProfileFrom = getenv(EnvProfile), EnvProfile+" (set by awsfresh exec)"
 	case s.Env["AWS_PROFILE"].Value != "":
 		v := s.Env["AWS_PROFILE"]
 		r.Profile, r.ProfileFrom = v.Value, "env.AWS_PROFILE in "+v.File.Path

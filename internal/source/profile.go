@@ -1,16 +1,11 @@
 package source
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -32,6 +27,10 @@ type Profile struct {
 	// CredentialProcess is the profile's credential_process, if any.
 	CredentialProcess string
 	StaticKeys        bool // aws_access_key_id in the files
+	// Problem is a mistake in the profile's configuration that keeps it
+	// from giving credentials (a missing sso_region, say); nil when none
+	// is known.
+	Problem *ConfigError
 }
 
 // IsSSO reports whether the profile gets its credentials through IAM
@@ -42,25 +41,19 @@ func (p Profile) IsSSO() bool { return p.SSOCacheKey != "" }
 // is not defined is not an error: Exists is false.
 func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOptions) error) (Profile, error) {
 	p := Profile{Name: name}
+	configFiles, credentialsFiles := SharedFiles(opts...)
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
-		configFile, credentialsFile := sharedFiles()
-		o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
-		var lo config.LoadOptions
-		for _, fn := range opts {
-			_ = fn(&lo)
-		}
-		if lo.SharedConfigFiles != nil {
-			o.ConfigFiles = lo.SharedConfigFiles
-		}
-		if lo.SharedCredentialsFiles != nil {
-			o.CredentialsFiles = lo.SharedCredentialsFiles
-		}
+		o.ConfigFiles, o.CredentialsFiles = configFiles, credentialsFiles
 	})
 	var notExist config.SharedConfigProfileNotExistError
 	if errors.As(err, &notExist) {
 		return p, nil
 	}
 	if err != nil {
+		if p.Problem = configLoadError(name, err, configFiles[0]); p.Problem != nil {
+			p.Exists = true
+			return p, nil
+		}
 		return p, fmt.Errorf("profile %q: %w", name, err)
 	}
 	p.Exists = true
@@ -77,9 +70,13 @@ func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOpti
 			p.SSOCacheKey, p.SSOStartURL = cur.SSOSessionName, cur.SSOStartURL
 		case cur.SSOStartURL != "":
 			p.SSOCacheKey, p.SSOStartURL = cur.SSOStartURL, cur.SSOStartURL
+		case cur.SSORegion != "" || cur.SSOAccountID != "" || cur.SSORoleName != "":
+			// SSO keys without a start URL: the SDK will try IAM Identity
+			// Center and fail.
 		default:
 			continue
 		}
+		p.Problem = checkSSO(name, cur, configFiles[0])
 		break
 	}
 	return p, nil
@@ -128,58 +125,4 @@ func LoadSSOSession(p Profile) (SSOSession, error) {
 		s.RegistrationExpiresAt, _ = time.Parse(time.RFC3339, tok.RegistrationExpiresAt)
 	}
 	return s, nil
-}
-
-// profileSection matches "[profile NAME]" in the config file and "[NAME]"
-// in either file.
-// It is compiled on first use, not at start-up.
-var profileSection = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]`)
-})
-
-// ListProfiles returns the names of the profiles defined in the shared
-// config and credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
-// or their defaults), sorted. sso-session and services sections are not
-// profiles. Missing files are not an error.
-func ListProfiles() ([]string, error) {
-	configFile, credentialsFile := sharedFiles()
-	files := []struct {
-		path   string
-		config bool
-	}{{configFile, true}, {credentialsFile, false}}
-	seen := map[string]bool{}
-	for _, f := range files {
-		data, err := os.ReadFile(f.path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			m := profileSection().FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			head := strings.Fields(strings.Trim(strings.TrimSpace(line), "[]"))
-			if f.config && len(head) > 0 && (head[0] == "sso-session" || head[0] == "services") {
-				continue
-			}
-			seen[m[1]] = true
-		}
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
-// sharedFiles are the shared config and credentials files as the SDK's
-// LoadDefaultConfig finds them, read now: the SDK's default file list is
-// fixed when the program starts.
-func sharedFiles() (configFile, credentialsFile string) {
-	return cmp.Or(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()),
-		cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())
 }

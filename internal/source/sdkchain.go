@@ -1,8 +1,11 @@
 package source
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -55,7 +58,7 @@ func (s *SDKChain) Retrieve(ctx context.Context) (creds.Credentials, error) {
 	}
 	v, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return creds.Credentials{}, fmt.Errorf("profile %q: %w", s.Profile, err)
+		return creds.Credentials{}, retrieveError(s.Profile, cfg, err, s.LoadOptions...)
 	}
 	c := creds.FromAWS(v)
 	if mintsFresh(v.Source) {
@@ -78,6 +81,12 @@ func mintsFresh(source string) bool {
 func (s *SDKChain) load(ctx context.Context) (aws.Config, error) {
 	opts := append([]func(*config.LoadOptions) error{config.WithSharedConfigProfile(s.Profile)}, s.LoadOptions...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var notExist config.SharedConfigProfileNotExistError
+	if errors.As(err, &notExist) && s.Profile == "default" && cmp.Or(os.Getenv("AWS_PROFILE"), "default") == "default" {
+		// No default profile in the files: the SDK's chain without one
+		// (environment variables, web identity, container, instance role).
+		cfg, err = config.LoadDefaultConfig(ctx, s.LoadOptions...)
+	}
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("profile %q: %w", s.Profile, err)
 	}

@@ -324,14 +324,14 @@ func TestLoadSSOSession(t *testing.T) {
 
 func TestListProfiles(t *testing.T) {
 	w := newWorld(t, false)
-	if got, err := source.ListProfiles(); err != nil || len(got) != 0 {
-		t.Errorf("no files: ListProfiles = %v, %v", got, err)
+	if got, err := source.ProfileNames(); err != nil || len(got) != 0 {
+		t.Errorf("no files: ProfileNames = %v, %v", got, err)
 	}
 	w.write(t, ".aws/config", "[default]\nregion = us-east-1\n[profile dev]\nregion = x\n  [ profile  spaced ]\n"+
 		"[sso-session corp]\nsso_region = us-east-1\n[services local]\nsts =\n  endpoint_url = http://localhost\n# [profile commented]\n")
 	w.write(t, ".aws/credentials", "[static]\naws_access_key_id = A\n[dev]\naws_access_key_id = B\n")
-	got, err := source.ListProfiles()
+	got, err := source.ProfileNames()
 	if want := []string{"default", "dev", "spaced", "static"}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("ListProfiles = %v, %v; want %v", got, err, want)
+		t.Errorf("ProfileNames = %v, %v; want %v", got, err, want)
 	}
 }

@@ -1,18 +1,29 @@
 // Package testtools helps tests that need a program from outside the Go
-// toolchain (the AWS CLI, curl, tmux): they skip on a developer machine
-// that lacks it, and fail in CI, where .ci/run sets AWSFRESH_REQUIRE_TOOLS
-// so that a missing install step can never pass as a green run.
+// toolchain (the AWS CLI, curl, tmux, Node.js): they skip on a developer
+// machine that lacks it, and fail in CI, where .ci/run sets
+// AWSFRESH_REQUIRE_TOOLS so that a missing install step can never pass as
+// a green run. A package whose TestMain calls Main ends its run with one
+// line that counts those skips and says why, so a green run that skipped
+// them says so.
 package testtools
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
+
+// EnvRequire makes a missing tool fail the test instead of skipping it.
+const EnvRequire = "AWSFRESH_REQUIRE_TOOLS"
 
 // Require returns the path of the named program, skipping the test when it
 // is missing, or failing it when AWSFRESH_REQUIRE_TOOLS is set.
@@ -22,7 +33,10 @@ func Require(t testing.TB, name string) string {
 	if err == nil {
 		return path
 	}
-	missing(t, name+" is not installed ("+err.Error()+")")
+	if os.Getenv(EnvRequire) != "" {
+		t.Fatalf("%s is required (%s is set) but not found: %v", name, EnvRequire, err)
+	}
+	Skip(t, name+" is not installed")
 	return ""
 }
 
@@ -51,7 +65,7 @@ func RequireAWSCLIv2(t testing.TB) string {
 	if len(seen) > 0 {
 		why += " (found " + strings.Join(seen, "; ") + ")"
 	}
-	missing(t, why)
+	Skip(t, why)
 	return ""
 }
 
@@ -66,10 +80,88 @@ func version(path string) string {
 	return "no version (" + strings.TrimSpace(string(out)) + ")"
 }
 
-func missing(t testing.TB, why string) {
+// Skip skips the test for something missing on this machine that CI
+// installs (so it fails instead when AWSFRESH_REQUIRE_TOOLS is set), and
+// records the reason for Main's summary.
+func Skip(t testing.TB, reason string) {
 	t.Helper()
-	if os.Getenv("AWSFRESH_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s, and AWSFRESH_REQUIRE_TOOLS is set", why)
+	if os.Getenv(EnvRequire) != "" {
+		t.Fatalf("%s, and %s is set", reason, EnvRequire)
 	}
-	t.Skipf("!!! SKIPPING: %s", why)
+	skips.add(reason)
+	t.Skipf("!!! SKIPPING: %s", reason)
+}
+
+// skipLog counts skips by reason. It is the package's one variable: the
+// testing package tells TestMain nothing about which tests skipped or why,
+// so the tests of one binary record it here.
+type skipLog struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+var skips skipLog
+
+func (l *skipLog) add(reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		l.counts = map[string]int{}
+	}
+	l.counts[reason]++
+}
+
+// Summary is the line Main prints: "N tests skipped: REASON ×n, …", or ""
+// when nothing was skipped through Require or Skip.
+func Summary() string {
+	skips.mu.Lock()
+	defer skips.mu.Unlock()
+	total := 0
+	reasons := make([]string, 0, len(skips.counts))
+	for r, n := range skips.counts {
+		total += n
+		if n > 1 {
+			r += fmt.Sprintf(" ×%d", n)
+		}
+		reasons = append(reasons, r)
+	}
+	if total == 0 {
+		return ""
+	}
+	slices.Sort(reasons)
+	noun := "tests"
+	if total == 1 {
+		noun = "test"
+	}
+	return fmt.Sprintf("%d %s skipped: %s; %s=1 makes them fail", total, noun, strings.Join(reasons, ", "), EnvRequire)
+}
+
+// Main runs the tests and then prints Summary, naming the package, and
+// returns the exit code for os.Exit. `go test ./...` shows a passing
+// package's output only with -v, so without -v the line goes to the
+// terminal (/dev/tty) as well, when there is one.
+func Main(m *testing.M) int {
+	code := m.Run()
+	line := Summary()
+	if line == "" {
+		return code
+	}
+	line = packageName() + ": " + line + "\n"
+	io.WriteString(os.Stdout, line)
+	if !testing.Verbose() && code == 0 {
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			io.WriteString(tty, line)
+			tty.Close()
+		}
+	}
+	return code
+}
+
+// packageName is the import path of the package under test, or the test
+// binary's name.
+func packageName() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" {
+		return strings.TrimSuffix(bi.Path, ".test")
+	}
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
 }
