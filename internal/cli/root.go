@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 // Version is set at build time with -ldflags "-X github.com/awsfresh/awsfresh/internal/cli.Version=…".
@@ -101,12 +103,12 @@ func (e *exitError) Error() string {
 
 func (a *app) debugf(format string, args ...any) {
 	if a.flags.debug {
-		fmt.Fprintf(a.io.Stderr, "awsfresh: "+format+"\n", args...)
+		fmt.Fprintln(a.io.Stderr, "awsfresh: "+wording.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintf(a.io.Stderr, "Warning: "+format+"\n", args...)
+	fmt.Fprintln(a.io.Stderr, "Warning: "+wording.Escape(fmt.Sprintf(format, args...)))
 }
 
 // report prints err the SPEC's way and returns the exit code.
@@ -116,7 +118,7 @@ func (a *app) report(err error) int {
 		ee = describe(err)
 	}
 	for _, l := range ee.lines {
-		fmt.Fprintln(a.io.Stderr, l)
+		fmt.Fprintln(a.io.Stderr, wording.Escape(l))
 	}
 	return ee.code
 }

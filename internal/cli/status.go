@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -97,15 +98,19 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 			case asJSON:
 				return writeJSON(a.io.Stdout, reps[0])
 			}
+			// Profile names, paths and commands come from files anyone
+			// may have written: escaped, line by line.
 			for i, rep := range reps {
 				if asLine {
-					fmt.Fprintln(a.io.Stdout, statusLine(rep, now))
+					fmt.Fprintln(a.io.Stdout, wording.Escape(statusLine(rep, now)))
 					continue
 				}
 				if i > 0 {
 					fmt.Fprintln(a.io.Stdout)
 				}
-				printStatus(a.io.Stdout, rep, now)
+				var b strings.Builder
+				printStatus(&b, rep, now)
+				io.WriteString(a.io.Stdout, wording.EscapeLines(b.String()))
 			}
 			return nil
 		},
@@ -250,8 +255,24 @@ func relative(d time.Duration) string {
 	return "in " + wording.Duration(d)
 }
 
+// writeJSON writes v as indented JSON. encoding/json escapes C0 controls
+// but not DEL, C1 controls or the bidirectional ones; those are written as
+// \u escapes too, which decode to the same strings.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var out strings.Builder
+	for _, r := range b.String() {
+		if r != '\n' && wording.NeedsEscape(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
 }

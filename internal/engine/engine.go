@@ -53,6 +53,10 @@ type Login struct {
 	Timeout     time.Duration // deadline; the SPEC's default is 3 minutes
 	Interactive bool          // stdin is the terminal instead of /dev/null
 	Output      io.Writer     // where its stdout and stderr are shown
+	// Refused, when set, is why the command may not run (it is not
+	// trusted yet): a call that would run it fails with this error instead,
+	// and no cooldown starts.
+	Refused error
 }
 
 // Result is what a successful call returns.
@@ -346,6 +350,11 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 			return r, nil
 		}
 		return Result{}, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
+	case e.opts.Login.Refused != nil:
+		if r, ok := serveFallback(cause); ok {
+			return r, nil
+		}
+		return Result{}, e.opts.Login.Refused
 	case !req.force && rec.Cooldown.holds(now, e.opts.Login.Command):
 		if r, ok := serveFallback(cause); ok {
 			return r, nil
@@ -473,7 +482,7 @@ func (e *Engine) runLogin(ctx context.Context, cause error) error {
 	tail := ""
 	if res != nil {
 		elapsed = res.Elapsed
-		tail = creds.Redact(string(res.StderrTail))
+		tail = creds.Redact(string(res.StderrTail), e.knownSecrets(l.Env)...)
 	}
 	if err != nil {
 		le := &LoginError{Command: l.Command, Err: err, StderrTail: tail, LastCause: cause}
@@ -482,6 +491,16 @@ func (e *Engine) runLogin(ctx context.Context, cause error) error {
 	}
 	e.emit(Event{Kind: EventLoginFinished, Command: l.Command, Elapsed: elapsed})
 	return nil
+}
+
+// knownSecrets are the secrets a login's output may repeat: those of the
+// cached credentials and of the environment it ran with.
+func (e *Engine) knownSecrets(env []string) []string {
+	known := creds.EnvSecrets(env)
+	if rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key()); err == nil && rec.Credentials != nil {
+		known = append(known, rec.Credentials.value().Secrets()...)
+	}
+	return known
 }
 
 func (e *Engine) emit(ev Event) {

@@ -43,12 +43,11 @@ const (
 // Describe words any error the SPEC's way.
 func Describe(err error) Message {
 	var (
-		loginErr  *engine.LoginError
-		still     *engine.StillInvalidError
-		cool      *engine.CooldownError
-		diag      *engine.DiagnosedError
-		cmdErr    *source.CommandError
-		untrusted *settings.UntrustedError
+		loginErr *engine.LoginError
+		still    *engine.StillInvalidError
+		cool     *engine.CooldownError
+		diag     *engine.DiagnosedError
+		cmdErr   *source.CommandError
 	)
 	switch {
 	case errors.Is(err, runcmd.ErrInterrupted), errors.Is(err, context.Canceled):
@@ -87,7 +86,9 @@ func Describe(err error) Message {
 		}}
 	case errors.Is(err, engine.ErrNested):
 		return Message{Code: ExitUsage, Lines: []string{"Error: " + creds.Redact(err.Error()) + "."}}
-	case errors.As(err, &untrusted):
+	case settings.IsSettingsError(err):
+		// An untrusted project value or a settings file that cannot be
+		// read, found needed only now.
 		return Message{Code: ExitUsage, Lines: []string{"Error: " + err.Error()}}
 	}
 	kind := engine.Classify(err)
