@@ -27,7 +27,7 @@ func main() {
 // took the signal for itself (exec forwards signals to its program).
 func interruptible(sigs ...os.Signal) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 1)
+	ch := make(chan os.Signal, 2) // room for a second one that comes at once
 	signal.Notify(ch, sigs...)
 	go func() {
 		select {

@@ -19,9 +19,11 @@ func (a *app) trustCommand() *cobra.Command {
 		Long: `A project's .claude/settings.json and settings.local.json come with the repository, so the
 awsAuthRefresh and awsCredentialExport commands in them are code from that repository, and
 their env entries can decide what code runs or where requests go. awsfresh uses them only
-after you reviewed the file and trusted its exact content where it is; without trust a
-project may set only region, profile and Claude Code model and feature names. Any later
-change to the file needs a new 'awsfresh trust'. Trust prints what it trusted.`,
+after you reviewed the file and trusted its exact content where it is. Any later change to
+the file needs a new 'awsfresh trust'. Trust prints what it trusted.
+
+Without trust a project's env may set only these names (in any case):
+` + wrapNames(settings.EnvAllowedUntrustedNames(), 90),
 		Example: `  awsfresh trust .claude/settings.json`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,6 +44,28 @@ change to the file needs a new 'awsfresh trust'. Trust prints what it trusted.`,
 			return nil
 		},
 	}
+}
+
+// wrapNames lists names separated by commas, in lines of at most width.
+func wrapNames(names []string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(",")
+			line++
+			if line+1+len(n) > width {
+				b.WriteString("\n")
+				line = 0
+			} else {
+				b.WriteString(" ")
+				line++
+			}
+		}
+		b.WriteString(n)
+		line += len(n)
+	}
+	return b.String() + "."
 }
 
 func isProjectSettingsFile(path string) bool {
