@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
@@ -69,9 +70,26 @@ func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error)
 		a.warnf("%v", w)
 	}
 	for _, f := range res.Settings.Broken() {
-		a.warnf("%v (awsfresh fails only where a value from this file could be needed)", f.Err)
+		a.brokenSettings = append(a.brokenSettings, f.Err)
 	}
 	return &resolved{Result: res}, nil
+}
+
+// flushBrokenSettings warns of the settings files the call could not use
+// and did not need, once: a file whose error is among errLines (the
+// call's error) is not repeated.
+func (a *app) flushBrokenSettings(errLines []string) {
+	said := strings.Join(errLines, "\n")
+	seen := map[string]bool{}
+	for _, err := range a.brokenSettings {
+		msg := err.Error()
+		if seen[msg] || strings.Contains(said, msg) {
+			continue
+		}
+		seen[msg] = true
+		a.warnf("%s; it was skipped, as this call needed nothing it could set", msg)
+	}
+	a.brokenSettings = nil
 }
 
 // refused turns the reason a value may not be used (resolve's Refused

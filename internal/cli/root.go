@@ -37,6 +37,9 @@ type globalFlags struct {
 type app struct {
 	io    IO
 	flags globalFlags
+	// brokenSettings are settings files this call could not use: said
+	// when it ends, unless its error already says it (flushBrokenSettings).
+	brokenSettings []error
 }
 
 // Main runs awsfresh with args (without the program name) and returns the
@@ -56,6 +59,7 @@ func Main(ctx context.Context, args []string, streams IO) int {
 	root.SetErr(streams.Stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
+		a.flushBrokenSettings(nil)
 		return 0
 	}
 	return a.report(err)
@@ -117,6 +121,7 @@ func (a *app) report(err error) int {
 	if !errors.As(err, &ee) {
 		ee = describe(err)
 	}
+	a.flushBrokenSettings(ee.lines)
 	for _, l := range ee.lines {
 		fmt.Fprintln(a.io.Stderr, wording.Escape(l))
 	}

@@ -197,8 +197,8 @@ func TestSettingsFileThatIsNotAFile(t *testing.T) {
 
 			r := runWithStdin(t, s, pr, "refresh", "--profile", "p", "--command", "true")
 			wantErr := "Error: settings: cannot read " + path + ": " + tt.want
-			if r.code != 2 || !strings.Contains(r.stderr, wantErr) {
-				t.Errorf("refresh: want exit 2 and %q:\n%s", wantErr, r)
+			if r.code != 2 || !strings.Contains(r.stderr, wantErr) || strings.Count(r.stderr, path) != 1 {
+				t.Errorf("refresh: want exit 2 and %q, said once:\n%s", wantErr, r)
 			}
 			// status runs nothing: a warning, and an answer.
 			st := runWithStdin(t, s, pr, "status", "--line", "--profile", "p")
