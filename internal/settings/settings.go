@@ -238,9 +238,9 @@ func Load(opts LoadOptions) (*Settings, error) {
 			continue // shown in Files, but there is no project to read
 		}
 		fset, err := readFile(f)
-		var ignored *IgnoredError
+		var ie *IgnoredError
 		switch {
-		case errors.As(err, &ignored):
+		case errors.As(err, &ie):
 			f.Ignored = err
 			s.Ignored = append(s.Ignored, err)
 		case err != nil && f.Scope == Flag:
