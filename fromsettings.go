@@ -60,9 +60,10 @@ type SettingsOptions struct {
 // A command that runs awsfresh's own refresh or export (the usual
 // awsAuthRefresh and awsCredentialExport when awsfresh is installed) is
 // skipped: the Provider does that job itself. A command from a project's
-// own settings file runs only if the user trusted the file's exact content;
-// otherwise FromSettings returns the *settings.UntrustedError, whose
-// message says how to trust it. A malformed settings file is an error
+// own settings file, or an env entry from one (other than region, profile
+// and Claude Code model and feature names), is used only if the user
+// trusted the file's exact content; otherwise FromSettings returns the
+// *settings.UntrustedError, whose message says how to trust it. A malformed settings file is an error
 // naming the file, line and column.
 //
 // When this process was started by a command awsfresh runs, the Provider
@@ -79,11 +80,12 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 		Timeout:       opts.Timeout,
 		LoginCommand:  opts.LoginCommand,
 		ExportCommand: opts.ExportCommand,
+		TrustStore:    opts.TrustStore,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("awsfresh: %w", err)
 	}
-	if err := r.CheckTrust(opts.TrustStore, r.Login, r.Export); err != nil {
+	if err := r.Refused(); err != nil {
 		return nil, err
 	}
 	c := providerConfig{Options: opts.Options, profile: r.Profile, sdkOpts: r.SDKOptions, nested: r.Nested, region: r.ProfileInfo.Region}

@@ -79,8 +79,8 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 	if err != nil {
 		return err
 	}
-	if err := r.checkTrust(r.Login, r.Export); err != nil {
-		return err
+	if err := refused(r.EnvRefused); err != nil {
+		return err // the program gets the settings' env
 	}
 	logw := a.io.Stderr
 	if logFile != "" {
@@ -92,7 +92,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		logw = f
 	}
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), wording.EscapeLines(fmt.Sprintf(format, args...)))
 	}
 	warns := &warnings{}
 	onEvent := func(ev engine.Event) {

@@ -43,9 +43,6 @@ awsCredentialExport object), env (shell export lines).`,
 			if err != nil {
 				return err
 			}
-			if err := r.checkTrust(r.Export, r.Login); err != nil {
-				return err
-			}
 			live := a.liveProgress(true)
 			defer live.stop()
 			withLive := func(o *engine.Options) {

@@ -46,7 +46,7 @@ func (e *outputElsewhere) Unwrap() error { return e.err }
 func (a *app) describe(err error) *exitError {
 	var usage usageError
 	if errors.As(err, &usage) {
-		return &exitError{code: exitUsage, lines: []string{"Error: " + usage.Error(), "Run 'awsfresh --help' for usage."}}
+		return &exitError{code: exitUsage, lines: []string{"Error: " + wording.Escape(usage.Error()), "Run 'awsfresh --help' for usage."}}
 	}
 	if lines := profileLines(err); lines != nil {
 		return &exitError{code: exitUsage, lines: lines}
@@ -81,6 +81,10 @@ func (a *app) describe(err error) *exitError {
 		if next := a.nextStep(t); next != "" {
 			lines = append(lines, next)
 		}
+	}
+	// The lines repeat names, paths and command output from outside.
+	for i, l := range lines {
+		lines[i] = wording.Escape(l)
 	}
 	return &exitError{code: exitCode(t.Situation), lines: lines}
 }

@@ -38,8 +38,11 @@ its stdin is /dev/null unless --interactive, so a prompt fails fast instead of h
 			if r.Nested {
 				return fmt.Errorf("%w (%s is set)", engine.ErrNested, resolve.EnvNested)
 			}
-			if err := r.checkTrust(r.Login, r.Export); err != nil {
-				return err
+			if force {
+				// Both will be used: say so before anything runs.
+				if err := refused(r.Refused()); err != nil {
+					return err
+				}
 			}
 			live := a.liveProgress(!interactive)
 			defer live.stop()
@@ -81,7 +84,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 		left := time.Until(c.Expiration)
 		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid for %s (until %s).\n", profile, wording.Duration(left), c.Expiration.Local().Format("15:04 MST"))
 	case res.Identity != "":
-		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid (%s).\n", profile, res.Identity)
+		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid (%s).\n", profile, wording.Escape(res.Identity))
 	default:
 		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are present (expiry unknown).\n", profile)
 	}
@@ -91,7 +94,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 func (a *app) printEvent(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventLoginStarted:
-		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, wording.Duration(ev.Timeout), ev.Command)
+		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, wording.Duration(ev.Timeout), wording.Escape(ev.Command))
 	case engine.EventLoginFinished:
 		a.debugf("login command finished in %s", ev.Elapsed.Round(time.Millisecond))
 	case engine.EventRetrieve:
@@ -121,7 +124,7 @@ func (l *liveProgress) onEvent(ev engine.Event) {
 	case engine.EventLoginStarted:
 		l.app.printEvent(ev)
 		if l.show {
-			l.display.Start(ev.Command, ev.Timeout)
+			l.display.Start(wording.Escape(ev.Command), ev.Timeout)
 		}
 		return
 	case engine.EventLoginFinished, engine.EventLoginFailed:

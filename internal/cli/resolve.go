@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 
+	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
@@ -66,17 +68,52 @@ func (a *app) resolveUnchecked(ctx context.Context, ro resolveOptions) (*resolve
 	for _, s := range res.Skipped {
 		a.debugf("skipping %s", s)
 	}
+	for _, w := range res.Settings.Ignored {
+		a.warnf("%v", w)
+	}
+	for _, f := range res.Settings.Broken() {
+		a.brokenSettings = append(a.brokenSettings, f.Err)
+	}
 	a.resolved = &resolved{Result: res}
 	return a.resolved, nil
 }
 
-// checkTrust refuses commands from a project's settings the user has not
-// trusted yet.
-func (r *resolved) checkTrust(cmds ...*resolve.Command) error {
-	if err := r.CheckTrust(nil, cmds...); err != nil {
-		return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
+// flushBrokenSettings warns of the settings files the call could not use
+// and did not need, once: a file whose error is among errLines (the
+// call's error) is not repeated.
+func (a *app) flushBrokenSettings(errLines []string) {
+	said := strings.Join(errLines, "\n")
+	seen := map[string]bool{}
+	for _, err := range a.brokenSettings {
+		msg := err.Error()
+		if seen[msg] || strings.Contains(said, msg) {
+			continue
+		}
+		seen[msg] = true
+		a.warnf("%s; it was skipped, as this call needed nothing it could set", msg)
 	}
-	return nil
+	a.brokenSettings = nil
+}
+
+// refused turns the reason a value may not be used (resolve's Refused
+// fields) into the error the command ends with.
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: exitUsage, lines: []string{"Error: " + err.Error()}}
+}
+
+// refusedSource stands in for a credential source that may not be used
+// yet: credentials it cached before are still served under its key, but
+// retrieving new ones fails with the reason.
+type refusedSource struct {
+	source.Source
+	err error
+}
+
+func (s refusedSource) Retrieve(context.Context) (creds.Credentials, error) {
+	return creds.Credentials{}, s.err
 }
 
 // newEngine builds the engine for the resolved profile.
@@ -92,6 +129,9 @@ func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func
 	} else {
 		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions, Timeout: min(r.Timeout, source.DefaultSDKTimeout)}
 	}
+	if r.SourceRefused != nil {
+		src = refusedSource{Source: src, err: r.SourceRefused}
+	}
 	if r.needSessionToken {
 		src = &source.SessionToken{Base: src}
 	}
@@ -102,7 +142,7 @@ func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func
 		OnEvent: onEvent,
 	}
 	if r.Login != nil {
-		opts.Login = &engine.Login{Command: r.Login.Line, Env: r.ChildEnv, Timeout: r.Timeout, Output: a.io.Stderr}
+		opts.Login = &engine.Login{Command: r.Login.Line, Env: r.ChildEnv, Timeout: r.Timeout, Output: a.io.Stderr, Refused: r.Login.Refused}
 	}
 	if adjust != nil {
 		adjust(&opts)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
 // Version is set at build time with -ldflags "-X github.com/awsfresh/awsfresh/internal/cli.Version=…".
@@ -46,6 +47,9 @@ type app struct {
 	// ran is set once a command's own code starts: an error before that
 	// (a flag, an argument, an unknown subcommand) is a usage error.
 	ran bool
+	// brokenSettings are settings files this call could not use: said
+	// when it ends, unless its error already says it (flushBrokenSettings).
+	brokenSettings []error
 }
 
 // Main runs awsfresh with args (without the program name) and returns the
@@ -70,6 +74,7 @@ func run(ctx context.Context, args []string, streams IO, signals *signalHandler)
 	root.SetErr(streams.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
+		a.flushBrokenSettings(nil)
 		return 0
 	}
 	if !a.ran && !errors.As(err, new(usageError)) {
@@ -223,12 +228,12 @@ func useLine(cmd *cobra.Command) string {
 
 func (a *app) debugf(format string, args ...any) {
 	if a.flags.debug {
-		fmt.Fprintf(a.io.Stderr, "awsfresh: "+format+"\n", args...)
+		fmt.Fprintln(a.io.Stderr, "awsfresh: "+wording.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintf(a.io.Stderr, "Warning: "+format+"\n", args...)
+	fmt.Fprintln(a.io.Stderr, "Warning: "+wording.Escape(fmt.Sprintf(format, args...)))
 }
 
 // report prints err the SPEC's way and returns the exit code. A usage
@@ -244,8 +249,9 @@ func (a *app) report(err error, cmd *cobra.Command) int {
 	default:
 		ee = a.describe(err)
 	}
+	a.flushBrokenSettings(ee.lines)
 	for _, l := range ee.lines {
-		fmt.Fprintln(a.io.Stderr, l)
+		fmt.Fprintln(a.io.Stderr, wording.Escape(l))
 	}
 	return ee.code
 }

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
-	"github.com/awsfresh/awsfresh/internal/settings"
 	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
@@ -116,16 +115,20 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 			case asJSON && len(reps) > 0:
 				err = writeJSON(a.io.Stdout, reps[0])
 			}
+			// Profile names, paths and commands come from files anyone
+			// may have written: escaped, line by line.
 			for i, rep := range reps {
 				switch {
 				case asJSON:
 				case asLine:
-					fmt.Fprintln(a.io.Stdout, statusLine(rep, now))
+					fmt.Fprintln(a.io.Stdout, wording.Escape(statusLine(rep, now)))
 				default:
 					if i > 0 {
 						fmt.Fprintln(a.io.Stdout)
 					}
-					printStatus(a.io.Stdout, rep, now)
+					var b strings.Builder
+					printStatus(&b, rep, now)
+					io.WriteString(a.io.Stdout, wording.EscapeLines(b.String()))
 				}
 			}
 			if err != nil {
@@ -240,9 +243,8 @@ func (a *app) buildStatus(r *resolved) (statusReport, error) {
 
 // refusal says why awsfresh would refuse to run c, or "".
 func refusal(r *resolved, c *resolve.Command) string {
-	var untrusted *settings.UntrustedError
-	if err := r.CheckTrust(nil, c); errors.As(err, &untrusted) {
-		return untrusted.Error()
+	if c != nil && c.Refused != nil {
+		return c.Refused.Error()
 	}
 	return ""
 }
@@ -440,8 +442,24 @@ func relative(d time.Duration) string {
 	return "in " + wording.Duration(d)
 }
 
+// writeJSON writes v as indented JSON. encoding/json escapes C0 controls
+// but not DEL, C1 controls or the bidirectional ones; those are written as
+// \u escapes too, which decode to the same strings.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var out strings.Builder
+	for _, r := range b.String() {
+		if r != '\n' && wording.NeedsEscape(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
 }

@@ -2,6 +2,7 @@ package creds
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -44,4 +45,33 @@ func Redact(s string, known ...string) string {
 		return Redacted
 	})
 	return keyIDPattern().ReplaceAllStringFunc(s, MaskKeyID)
+}
+
+// Secrets returns the secret parts of c — the secret key and the session
+// token — to pass to Redact as known secrets: output that repeats them is
+// cleaned even when they do not look like secrets.
+func (c Credentials) Secrets() []string {
+	var s []string
+	for _, v := range []string{c.SecretAccessKey, c.SessionToken} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// secretEnvNames are the environment variables that hold AWS secrets.
+var secretEnvNames = []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}
+
+// EnvSecrets returns the values of the variables that hold AWS secrets in
+// env (a list of "NAME=value", as from os.Environ), to pass to Redact.
+func EnvSecrets(env []string) []string {
+	var s []string
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if ok && value != "" && slices.Contains(secretEnvNames, name) {
+			s = append(s, value)
+		}
+	}
+	return s
 }

@@ -48,6 +48,10 @@ type Login struct {
 	Timeout     time.Duration // deadline; awsfresh's default is 3 minutes
 	Interactive bool          // stdin is the terminal instead of /dev/null
 	Output      io.Writer     // where its stdout and stderr are shown
+	// Refused, when set, is why the command may not run (it is not
+	// trusted yet): a call that would run it fails with this error instead,
+	// and no cooldown starts.
+	Refused error
 }
 
 // Result is what a successful call returns.
@@ -260,6 +264,8 @@ func (e *Engine) decideLogin(rec record, now time.Time, req request, cause error
 		return failOnly, fmt.Errorf("%w (%v)", ErrNested, cause)
 	case e.opts.Login == nil:
 		return orFallback, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
+	case e.opts.Login.Refused != nil:
+		return orFallback, e.opts.Login.Refused
 	case !req.force && rec.Cooldown.holds(now, e.opts.Login.Command):
 		cd := rec.Cooldown
 		return orFallback, &CooldownError{Profile: e.opts.Profile, LastFailure: cd.LastFailure, Until: cd.until(),
@@ -499,7 +505,7 @@ func (e *Engine) runLogin(ctx context.Context, cause error) error {
 	tail := ""
 	if res != nil {
 		elapsed = res.Elapsed
-		tail = creds.Redact(string(res.StderrTail))
+		tail = creds.Redact(string(res.StderrTail), e.knownSecrets(l.Env)...)
 	}
 	if err != nil {
 		le := &LoginError{Profile: e.opts.Profile, Command: l.Command, Err: err, StderrTail: tail, LastCause: cause}
@@ -508,6 +514,16 @@ func (e *Engine) runLogin(ctx context.Context, cause error) error {
 	}
 	e.emit(Event{Kind: EventLoginFinished, Command: l.Command, Elapsed: elapsed})
 	return nil
+}
+
+// knownSecrets are the secrets a login's output may repeat: those of the
+// cached credentials and of the environment it ran with.
+func (e *Engine) knownSecrets(env []string) []string {
+	known := creds.EnvSecrets(env)
+	if rec, err := e.cache.load(e.opts.Profile, e.opts.Source.Key()); err == nil && rec.Credentials != nil {
+		known = append(known, rec.Credentials.value().Secrets()...)
+	}
+	return known
 }
 
 func (e *Engine) emit(ev Event) {

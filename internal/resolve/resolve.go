@@ -1,15 +1,24 @@
 // Package resolve decides, from Claude Code's settings files, the
 // environment and explicit choices, what awsfresh works with: the profile,
 // the login and export commands (skipping ones that invoke awsfresh
-// itself), the deadline, the environment of the commands it runs, and the
-// options of the in-process SDK chain. The command line and the Go library
-// both use it, so they resolve the same way. It runs nothing.
+// itself), the deadline, the environment of the commands it runs, the
+// options of the in-process SDK chain, and which of these may not be used
+// yet and why (an untrusted project value, a settings file that cannot be
+// read). The command line and the Go library both use it, so they resolve
+// the same way. It runs nothing.
+//
+// Refusals are decided here but bite only where the value is used: a call
+// served from the cache runs no command, so an untrusted project command
+// or a broken settings file that only such a command would need does not
+// fail it.
 package resolve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +71,11 @@ type Input struct {
 	// CommandFrom names where the explicit commands came from, for
 	// messages ("--command"); "" means "explicit".
 	CommandFrom string
+
+	// TrustStore records the project settings files the user trusted; nil
+	// means settings.DefaultTrustStore(). It is read only when a project
+	// value needs trust.
+	TrustStore *settings.TrustStore
 }
 
 // Command is a resolved command and where it came from.
@@ -69,6 +83,11 @@ type Command struct {
 	Line  string
 	From  string          // "--command", "AWSFRESH_REFRESH_COMMAND", "awsAuthRefresh in FILE", "SSO profile P"
 	Value *settings.Value // set when it came from a settings file
+	// Refused is why the command may not run, or nil: it comes from a
+	// project file the user has not trusted (*settings.UntrustedError), the
+	// environment it would run with holds such a value, or a settings file
+	// that might set its environment cannot be read.
+	Refused error
 }
 
 // Result is everything decided.
@@ -89,6 +108,26 @@ type Result struct {
 	Nested bool
 	// SDKOptions apply the settings' env to the in-process SDK chain.
 	SDKOptions []func(*config.LoadOptions) error
+
+	// EnvRefused is why nothing may run with the settings' env (ChildEnv,
+	// the program of exec), or nil: a project env entry the user has not
+	// trusted, or a settings file that cannot be read (it might set any
+	// name).
+	EnvRefused error
+	// SourceRefused is why credentials may not be retrieved — from the
+	// export command (Export.Refused) or, without one, the SDK chain (a
+	// settings file it would read is untrusted or unreadable) — or nil.
+	// Credentials already cached may still be served.
+	SourceRefused error
+}
+
+// Refused returns the first reason the login command or the credential
+// source may not be used, or nil, for callers that decide up front.
+func (r *Result) Refused() error {
+	if r.Login != nil && r.Login.Refused != nil {
+		return r.Login.Refused
+	}
+	return r.SourceRefused
 }
 
 // TimeoutError reports an unusable AWSFRESH_TIMEOUT.
@@ -99,8 +138,10 @@ func (e *TimeoutError) Error() string {
 }
 
 // Resolve reads the settings and decides. Its errors are the settings
-// package's (malformed files name file, line and column), *TimeoutError,
-// or a profile that cannot be read.
+// package's (a --settings file that cannot be used; a settings file that
+// cannot be read when it might choose the profile), *TimeoutError, or a
+// profile that cannot be read. Untrusted values and other unusable files
+// are not errors here: they set the Refused fields.
 func Resolve(ctx context.Context, in Input) (*Result, error) {
 	getenv := in.Getenv
 	if getenv == nil {
@@ -117,6 +158,30 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Settings: s, Nested: getenv(EnvNested) != ""}
+	store, storeErr := in.TrustStore, error(nil)
+	if store == nil {
+		store, storeErr = settings.DefaultTrustStore()
+	}
+	trusted := func(values ...*settings.Value) error {
+		if storeErr != nil && slices.ContainsFunc(values, (*settings.Value).NeedsTrust) {
+			return storeErr
+		}
+		return s.CheckTrust(store, values...)
+	}
+	// A file that cannot be used might set anything: whatever reads the
+	// settings below it in precedence cannot be decided.
+	brokenAbove := func(f *settings.File) error {
+		for _, g := range s.Files {
+			if g == f {
+				return nil
+			}
+			if g.Err != nil {
+				return g.Err
+			}
+		}
+		return nil
+	}
+	broken := brokenAbove(nil)
 
 	switch {
 	case in.Profile != "":
@@ -127,8 +192,14 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		r.Profile, r.ProfileFrom = getenv(EnvProfile), EnvProfile+" (set by awsfresh exec)"
 	case s.Env["AWS_PROFILE"].Value != "":
 		v := s.Env["AWS_PROFILE"]
+		if err := brokenAbove(v.File); err != nil {
+			return nil, err
+		}
 		r.Profile, r.ProfileFrom = v.Value, "env.AWS_PROFILE in "+v.File.Path
 	default:
+		if broken != nil {
+			return nil, broken
+		}
 		r.Profile, r.ProfileFrom = "default", "default"
 	}
 
@@ -144,7 +215,8 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		r.Timeout = d
 	}
 
-	// The in-process SDK chain sees the settings' env too.
+	// The in-process SDK chain sees the settings' env too, once trusted.
+	r.SourceRefused = broken
 	for _, e := range []struct {
 		name string
 		opt  func(string) func(*config.LoadOptions) error
@@ -155,9 +227,15 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 			return config.WithSharedCredentialsFiles([]string{v})
 		}},
 	} {
-		if v := s.Env[e.name].Value; v != "" {
-			r.SDKOptions = append(r.SDKOptions, e.opt(v))
+		v, ok := s.Env[e.name]
+		if !ok || v.Value == "" {
+			continue
 		}
+		if err := trusted(&v); err != nil {
+			r.SourceRefused = cmp.Or(r.SourceRefused, err)
+			continue
+		}
+		r.SDKOptions = append(r.SDKOptions, e.opt(v.Value))
 	}
 	if r.ProfileInfo, err = source.LoadProfile(ctx, r.Profile, r.SDKOptions...); err != nil {
 		return nil, err
@@ -186,6 +264,17 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		{Line: getenv(EnvExportCommand), From: EnvExportCommand},
 		fromSetting(s.CredentialExport),
 	}, in.Self)
+
+	// What runs gets the whole settings env (ChildEnv).
+	r.EnvRefused = cmp.Or(broken, trusted(s.EnvValues()...))
+	for _, c := range []*Command{r.Login, r.Export} {
+		if c != nil {
+			c.Refused = cmp.Or(broken, trusted(c.Value), r.EnvRefused)
+		}
+	}
+	if r.Export != nil {
+		r.SourceRefused = r.Export.Refused
+	}
 	return r, nil
 }
 
@@ -196,7 +285,7 @@ func (r *Result) pick(candidates []Command, self string) *Command {
 		if strings.TrimSpace(c.Line) == "" {
 			continue
 		}
-		if settings.InvokesAwsfresh(c.Line, self) {
+		if InvokesAwsfresh(c.Line, self) {
 			r.Skipped = append(r.Skipped, fmt.Sprintf("%s from %s (it runs awsfresh itself)", c.Line, c.From))
 			continue
 		}
@@ -210,40 +299,6 @@ func fromSetting(v *settings.Value) Command {
 		return Command{}
 	}
 	return Command{Line: v.Value, From: v.Key + " in " + v.File.Path, Value: v}
-}
-
-// CheckTrust refuses commands from a project's settings that the user has
-// not trusted yet (*settings.UntrustedError), and env values from them that
-// decide what code runs or where credentials go (PATH, LD_PRELOAD,
-// BASH_ENV, AWS_CONFIG_FILE, AWS_ENDPOINT_URL…): a repository must not
-// steer the user's own login command either. store nil means the default
-// trust store, opened only when needed.
-func (r *Result) CheckTrust(store *settings.TrustStore, cmds ...*Command) error {
-	names := make([]string, 0, len(r.Settings.Env))
-	for k := range r.Settings.Env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if v := r.Settings.Env[k]; v.File.Scope.NeedsTrust() && SensitiveEnv(k) {
-			cmds = append(cmds, &Command{Line: v.Value, Value: &v})
-		}
-	}
-	for _, c := range cmds {
-		if c == nil || c.Value == nil || !c.Value.File.Scope.NeedsTrust() {
-			continue
-		}
-		if store == nil {
-			var err error
-			if store, err = settings.DefaultTrustStore(); err != nil {
-				return err
-			}
-		}
-		if err := r.Settings.CheckTrust(store, c.Value); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // childEnv is the environment of the commands awsfresh runs: base, with
@@ -266,20 +321,4 @@ func (r *Result) childEnv(base []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// SensitiveEnv reports whether an environment variable decides what code
-// runs or where AWS requests and credentials go.
-func SensitiveEnv(name string) bool {
-	switch name {
-	case "PATH", "BASH_ENV", "ENV", "PS4", "SHELLOPTS", "BASHOPTS", "IFS", "PROMPT_COMMAND", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP",
-		"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY":
-		return true
-	}
-	for _, prefix := range []string{"LD_", "DYLD_", "AWS_ENDPOINT_URL", "AWSFRESH_", "AWS_CONTAINER_"} {
-		if strings.HasPrefix(name, prefix) {
-			return true
-		}
-	}
-	return false
 }

@@ -87,11 +87,14 @@ func (e *KeyError) Error() string {
 // UntrustedError is returned by [Settings.CheckTrust] for a value that
 // comes from a project's own settings file whose exact content the user
 // has not trusted. Changed is true when the file was trusted before but
-// its content has changed since.
+// its content has changed since. Shadows names the file whose value of
+// the same key this one replaces, if any: the user's own command is not
+// silently swapped for the project's.
 type UntrustedError struct {
 	Path    string
 	Key     string
 	Changed bool
+	Shadows string
 }
 
 // Error returns, for example, "the awsAuthRefresh command in
@@ -99,15 +102,27 @@ type UntrustedError struct {
 // review the file, then run: awsfresh trust /p/.claude/settings.json".
 func (e *UntrustedError) Error() string {
 	what := "the " + e.Key + " command"
-	if name, ok := strings.CutPrefix(e.Key, "env."); ok {
+	name, isEnv := strings.CutPrefix(e.Key, KeyEnv+".")
+	if isEnv {
 		what = "the env setting " + name
 	}
 	state := "is not trusted yet"
 	if e.Changed {
 		state = "has changed since you trusted it"
 	}
-	return fmt.Sprintf("%s in %s comes from the project and %s; review the file, then run: awsfresh trust %s",
-		what, e.Path, state, shellQuote(e.Path))
+	var notes []string
+	if e.Shadows != "" {
+		notes = append(notes, "it takes the place of the one in "+e.Shadows)
+	}
+	if isEnv {
+		notes = append(notes, "without trust a project may set only region, profile and Claude Code model and feature names")
+	}
+	note := ""
+	if len(notes) > 0 {
+		note = " (" + strings.Join(notes, "; ") + ")"
+	}
+	return fmt.Sprintf("%s in %s comes from the project and %s%s; review the file, then run: awsfresh trust %s",
+		what, e.Path, state, note, shellQuote(e.Path))
 }
 
 // TrustStoreError reports a trust store that could not be read or written.

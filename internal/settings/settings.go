@@ -57,6 +57,14 @@ type File struct {
 	// SHA256 is the lowercase hex SHA-256 of the exact bytes that were read
 	// and parsed; "" when the file does not exist.
 	SHA256 string
+	// Err is why a file that exists was not used: it could not be read, is
+	// not a regular file of at most MaxFileSize, or is not valid settings
+	// (a *FileError, *SyntaxError, *TypeError or *KeyError). What it would
+	// set is unknown: see [Settings.Broken].
+	Err error
+	// Ignored is why a project file was left out for its owner or
+	// permissions (an *IgnoredError); nil otherwise.
+	Ignored error
 }
 
 // String describes the file, e.g. "project /p/.claude/settings.json", with
@@ -66,7 +74,12 @@ func (f *File) String() string {
 		return "<nil>"
 	}
 	s := f.Scope.String() + " " + f.Path
-	if !f.Exists {
+	switch {
+	case f.Ignored != nil:
+		s += " (ignored)"
+	case f.Err != nil:
+		s += " (unusable)"
+	case !f.Exists:
 		s += " (not found)"
 	}
 	return s
@@ -77,6 +90,9 @@ type Value struct {
 	Value string
 	Key   string // "awsAuthRefresh", "awsCredentialExport" or "env.NAME"
 	File  *File  // the file that set it; one of Settings.Files
+	// Shadows is the value of the same key in the next file down in
+	// precedence, which this one replaces; nil when no other file sets it.
+	Shadows *Value
 }
 
 // Settings is the merged result of all settings files.
@@ -94,6 +110,23 @@ type Settings struct {
 	// Env is the merged env: each name takes its value from the
 	// highest-precedence file that defines it. Never nil.
 	Env map[string]Value
+	// Ignored lists the project folders and files left out because of
+	// their owner or permissions (*IgnoredError), for warnings.
+	Ignored []error
+}
+
+// Broken returns the files that exist but could not be used (File.Err
+// set), in precedence order. They are not an error by themselves: what
+// such a file would set is unknown, so the caller fails only when it needs
+// a value the file might have set.
+func (s *Settings) Broken() []*File {
+	var broken []*File
+	for _, f := range s.Files {
+		if f.Err != nil {
+			broken = append(broken, f)
+		}
+	}
+	return broken
 }
 
 // LoadOptions says where [Load] looks for settings files.
@@ -102,7 +135,7 @@ type LoadOptions struct {
 	// starts (the CLI passes its working directory); "" means os.Getwd().
 	ProjectDir string
 	// HomeDir is the user's home directory; "" means os.UserHomeDir().
-	// The project search stops there.
+	// The project search stops below it, and at a repository's root.
 	HomeDir string
 	// ConfigDir is Claude Code's user configuration directory; "" means
 	// $CLAUDE_CONFIG_DIR when set, else HomeDir/.claude.
@@ -128,18 +161,24 @@ func DefaultManagedPaths() []string {
 }
 
 // Load finds, reads, parses and merges the settings files described by
-// opts. A file that does not exist is skipped, except a --settings file,
-// which is a *FileError. An unreadable file is a *FileError; a malformed
-// one a *SyntaxError; a used key of the wrong type a *TypeError; an
-// unusable env entry a *KeyError. Load stops at the first bad file, in
-// precedence order.
+// opts. A file that does not exist is skipped. A file that cannot be used
+// — unreadable or not a regular file of at most MaxFileSize (*FileError),
+// malformed (*SyntaxError), a used key of the wrong type (*TypeError), an
+// unusable env entry (*KeyError) — is left out and recorded in its
+// File.Err (see [Settings.Broken]), except a --settings file: the user
+// named it, so any problem with it, including its absence, is Load's
+// error.
 //
 // The project directory is the nearest of ProjectDir and its ancestors
 // whose .claude directory holds settings.json or settings.local.json. The
-// search stops below the home directory (whose .claude directory is the
-// user's, even when CLAUDE_CONFIG_DIR moves the user settings elsewhere)
-// or at the filesystem root; a .claude directory that is the user
-// configuration directory is never a project's.
+// search stops at the root of a repository (a directory holding .git),
+// below the home directory (whose .claude directory is the user's, even
+// when CLAUDE_CONFIG_DIR moves the user settings elsewhere), or at the
+// filesystem root; a .claude directory that is the user configuration
+// directory is never a project's. A .claude directory or project file
+// that belongs to someone else or that others can write is left out and
+// listed in Settings.Ignored; the search goes on above an ignored .claude
+// directory.
 func Load(opts LoadOptions) (*Settings, error) {
 	home := opts.HomeDir
 	if home == "" {
@@ -181,7 +220,8 @@ func Load(opts LoadOptions) (*Settings, error) {
 	for i := len(opts.Extra) - 1; i >= 0; i-- {
 		add(Flag, absClean(opts.Extra[i]))
 	}
-	projectClaude, found := findProject(start, home, configDir)
+	projectClaude, found, ignored := findProject(start, home, configDir)
+	s.Ignored = ignored
 	if found {
 		s.ProjectDir = filepath.Dir(projectClaude)
 	}
@@ -198,28 +238,39 @@ func Load(opts LoadOptions) (*Settings, error) {
 			continue // shown in Files, but there is no project to read
 		}
 		fset, err := readFile(f)
-		if err != nil {
+		var ie *IgnoredError
+		switch {
+		case errors.As(err, &ie):
+			f.Ignored = err
+			s.Ignored = append(s.Ignored, err)
+		case err != nil && f.Scope == Flag:
 			return nil, err
+		case err != nil:
+			f.Err = err
+		case fset != nil:
+			s.merge(f, fset)
 		}
-		if fset == nil {
-			continue
-		}
-		s.merge(f, fset)
 	}
 	return s, nil
 }
 
 // readFile reads and parses f, filling in Exists, SHA256 and Keys. It
-// returns nil, nil when the file does not exist and may be skipped.
+// returns nil, nil when the file does not exist and may be skipped, and an
+// *IgnoredError for a project file that fails the ownership check.
 func readFile(f *File) (*FileSettings, error) {
-	data, err := os.ReadFile(f.Path)
-	if err != nil {
-		if f.Scope != Flag && isNotExist(err) {
-			return nil, nil
-		}
-		return nil, &FileError{Path: f.Path, Scope: f.Scope, Err: err}
+	data, fi, err := readSettingsFile(f.Path)
+	if err != nil && f.Scope != Flag && isNotExist(err) {
+		return nil, nil
 	}
 	f.Exists = true
+	if fi != nil && fi.Mode().IsRegular() && f.Scope.NeedsTrust() {
+		if err := checkOwner(fi); err != nil {
+			return nil, &IgnoredError{Path: f.Path, Err: err}
+		}
+	}
+	if err != nil {
+		return nil, &FileError{Path: f.Path, Scope: f.Scope, Err: err}
+	}
 	f.SHA256 = sha256Hex(data)
 	fset, err := Parse(f.Path, data)
 	if err != nil {
@@ -229,18 +280,53 @@ func readFile(f *File) (*FileSettings, error) {
 	return fset, nil
 }
 
+// merge adds the values of f, which comes after every file merged so far
+// in precedence order: a key already set keeps its value and records the
+// first value it replaces.
 func (s *Settings) merge(f *File, fset *FileSettings) {
-	if s.AuthRefresh == nil && fset.AuthRefresh != "" {
-		s.AuthRefresh = &Value{Value: fset.AuthRefresh, Key: KeyAuthRefresh, File: f}
-	}
-	if s.CredentialExport == nil && fset.CredentialExport != "" {
-		s.CredentialExport = &Value{Value: fset.CredentialExport, Key: KeyCredentialExport, File: f}
-	}
-	for name, v := range fset.Env {
-		if _, ok := s.Env[name]; !ok {
-			s.Env[name] = Value{Value: v, Key: KeyEnv + "." + name, File: f}
+	command := func(cur **Value, key, value string) {
+		if value == "" {
+			return
+		}
+		v := &Value{Value: value, Key: key, File: f}
+		switch {
+		case *cur == nil:
+			*cur = v
+		case (*cur).Shadows == nil:
+			(*cur).Shadows = v
 		}
 	}
+	command(&s.AuthRefresh, KeyAuthRefresh, fset.AuthRefresh)
+	command(&s.CredentialExport, KeyCredentialExport, fset.CredentialExport)
+	for name, value := range fset.Env {
+		v := Value{Value: value, Key: KeyEnv + "." + name, File: f}
+		cur, ok := s.Env[name]
+		switch {
+		case !ok:
+			s.Env[name] = v
+		case cur.Shadows == nil:
+			cur.Shadows = &v
+			s.Env[name] = cur
+		}
+	}
+}
+
+// EnvValues returns the env values with the given names (all of them when
+// none is given), sorted by name.
+func (s *Settings) EnvValues(names ...string) []*Value {
+	if len(names) == 0 {
+		for name := range s.Env {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var values []*Value
+	for _, name := range names {
+		if v, ok := s.Env[name]; ok {
+			values = append(values, &v)
+		}
+	}
+	return values
 }
 
 // EnvList returns the merged env as "NAME=value" strings sorted by name,
@@ -262,8 +348,9 @@ func (s *Settings) EnvList() []string {
 // no project is found, the .claude directory of start and false (or ""
 // when start is the home directory or its .claude directory is the user
 // configuration directory). The home directory's own .claude directory is
-// never a project's.
-func findProject(start, home, configDir string) (claudeDir string, found bool) {
+// never a project's; the search ends at a repository's root. ignored lists
+// the .claude directories passed over for their owner or permissions.
+func findProject(start, home, configDir string) (claudeDir string, found bool, ignored []error) {
 	isHome := func(dir string) bool { return home != "" && sameDir(dir, home) }
 	isConfig := func(cd string) bool { return configDir != "" && sameDir(cd, configDir) }
 	for dir := start; !isHome(dir); {
@@ -272,7 +359,14 @@ func findProject(start, home, configDir string) (claudeDir string, found bool) {
 			break // user settings, never a project's
 		}
 		if exists(filepath.Join(cd, "settings.json")) || exists(filepath.Join(cd, "settings.local.json")) {
-			return cd, true
+			err := checkDir(cd)
+			if err == nil {
+				return cd, true, ignored
+			}
+			ignored = append(ignored, err)
+		}
+		if exists(filepath.Join(dir, ".git")) {
+			break // the repository's root: what is above is not the project's
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -282,11 +376,12 @@ func findProject(start, home, configDir string) (claudeDir string, found bool) {
 	}
 	cd := filepath.Join(start, ".claude")
 	if isHome(start) || isConfig(cd) {
-		return "", false
+		return "", false, ignored
 	}
-	return cd, false
+	return cd, false, ignored
 }
 
+// exists reports whether something is at path, without opening it.
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil

@@ -71,6 +71,17 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
+// loadBroken loads and returns why the first file that could not be used
+// was left out (nil when every file was usable).
+func loadBroken(t *testing.T, opts LoadOptions) error {
+	t.Helper()
+	s := mustLoad(t, opts)
+	if b := s.Broken(); len(b) > 0 {
+		return b[0].Err
+	}
+	return nil
+}
+
 func mustLoad(t *testing.T, opts LoadOptions) *Settings {
 	t.Helper()
 	s, err := Load(opts)
@@ -387,7 +398,7 @@ func TestRelativeSettingsFlag(t *testing.T) {
 func TestUnreadableFile(t *testing.T) {
 	l := newLayout(t)
 	mustMkdir(t, l.user()) // a directory where the file should be: unreadable as a file
-	_, err := Load(l.opts())
+	err := loadBroken(t, l.opts())
 	var fe *FileError
 	if !errors.As(err, &fe) || fe.Path != l.user() || fe.Scope != User {
 		t.Fatalf("err = %v, want *FileError for %s", err, l.user())
@@ -421,7 +432,7 @@ func TestMalformedFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newLayout(t)
 			writeFile(t, l.proj(), tt.content)
-			_, err := Load(l.opts())
+			err := loadBroken(t, l.opts())
 			var se *SyntaxError
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v, want *SyntaxError", err)
@@ -506,7 +517,7 @@ func TestBadKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newLayout(t)
 			writeFile(t, l.user(), tt.content)
-			_, err := Load(l.opts())
+			err := loadBroken(t, l.opts())
 			var ke *KeyError
 			if !errors.As(err, &ke) || ke.Key != tt.key || ke.Path != l.user() {
 				t.Fatalf("err = %v, want *KeyError for %q in %s", err, tt.key, l.user())

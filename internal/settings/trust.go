@@ -14,12 +14,16 @@ import (
 	"github.com/awsfresh/awsfresh/internal/atomicfile"
 )
 
-// TrustStore records which project settings files the user trusted, by
-// absolute path (symbolic links resolved) and the SHA-256 of their exact
-// content. It is a JSON file written with mode 0600 in a directory created
-// with mode 0700, replaced atomically (temporary file and rename). A
-// missing file is an empty store. Concurrent Trust calls are last writer
-// wins: the store is never corrupted, but one of the records may be lost.
+// TrustStore records which project settings files the user trusted: by
+// where the file is found — the project directory with symbolic links
+// resolved, then ".claude" and the file's name as they are — and by the
+// SHA-256 of its exact content. A settings file (or .claude folder) that
+// is a symbolic link to another project's trusted file is therefore not
+// trusted here: relative commands would run this project's scripts. It is
+// a JSON file written with mode 0600 in a directory created with mode
+// 0700, replaced atomically (temporary file and rename). A missing file is
+// an empty store. Concurrent Trust calls are last writer wins: the store
+// is never corrupted, but one of the records may be lost.
 type TrustStore struct {
 	Path string
 }
@@ -45,67 +49,102 @@ type trustRecord struct {
 	TrustedAt time.Time `json:"trustedAt"`
 }
 
+// Trusted is what [TrustStore.TrustFile] recorded.
+type Trusted struct {
+	Path   string // the file's absolute path
+	SHA256 string // lowercase hex SHA-256 of the content trusted
+	// Settings is what the file sets, parsed from the very bytes hashed,
+	// so that the caller can show the user what they trusted.
+	Settings *FileSettings
+}
+
 // Trust records the file at path as trusted with its current exact
 // content and returns the content's lowercase hex SHA-256.
 func (t *TrustStore) Trust(path string) (sum string, err error) {
-	key, data, err := readForTrust(path)
+	tr, err := t.TrustFile(path)
 	if err != nil {
 		return "", err
 	}
-	sum = sha256Hex(data)
+	return tr.SHA256, nil
+}
+
+// TrustFile records the file at path as trusted with its current exact
+// content. The file must be one awsfresh would read: a regular file of at
+// most MaxFileSize (else a *FileError), owned by the user and not writable
+// by others, nor in such a .claude folder (else an *IgnoredError), and
+// valid settings (else the parse error): trusting anything else would
+// have no effect.
+func (t *TrustStore) TrustFile(path string) (*Trusted, error) {
+	abs, data, err := readForTrust(path)
+	if err != nil {
+		return nil, err
+	}
+	fset, err := Parse(abs, data)
+	if err != nil {
+		return nil, err
+	}
 	tf, err := t.load()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	tf.Files[key] = trustRecord{SHA256: sum, TrustedAt: time.Now().UTC().Truncate(time.Second)}
+	sum := sha256Hex(data)
+	tf.Files[trustKey(abs)] = trustRecord{SHA256: sum, TrustedAt: time.Now().UTC().Truncate(time.Second)}
 	if err := t.save(tf); err != nil {
-		return "", err
+		return nil, err
 	}
-	return sum, nil
+	return &Trusted{Path: abs, SHA256: sum, Settings: fset}, nil
 }
 
 // IsTrusted reports whether the file at path is trusted: its current
-// content hashes to the recorded value. A file never trusted, or changed
-// since, is not trusted. Errors are for an unreadable file or store.
+// content hashes to the value recorded for where it is. A file never
+// trusted, or changed since, is not trusted. Errors are for an unreadable
+// file or store.
 func (t *TrustStore) IsTrusted(path string) (bool, error) {
-	key, data, err := readForTrust(path)
+	abs, data, err := readForTrust(path)
 	if err != nil {
 		return false, err
 	}
-	rec, ok, err := t.lookup(key)
+	rec, ok, err := t.lookup(trustKey(abs))
 	if err != nil || !ok {
 		return false, err
 	}
 	return rec.SHA256 == sha256Hex(data), nil
 }
 
-// CheckTrust returns nil when v is nil, comes from a file that needs no
-// trust (managed, --settings, user), or comes from a project file whose
-// parsed content (File.SHA256, the hash of the bytes Load read) the user
-// trusted in t. Otherwise it returns an *UntrustedError naming the file
-// and the command to trust it, or an error when the store cannot be read.
-// A nil t trusts nothing.
-//
-// It is meant for the awsAuthRefresh and awsCredentialExport commands; it
-// works for env values too, should the caller decide to require trust for
-// them.
-func (s *Settings) CheckTrust(t *TrustStore, v *Value) error {
-	if v == nil || v.File == nil || !v.File.Scope.NeedsTrust() {
-		return nil
-	}
-	untrusted := &UntrustedError{Path: v.File.Path, Key: v.Key}
-	if t == nil || v.File.SHA256 == "" {
+// CheckTrust returns nil when none of values needs trust (see
+// [Value.NeedsTrust]; nil values are skipped) or when the user trusted, in
+// t, the parsed content (File.SHA256, the hash of the bytes Load read) of
+// each file they come from. Otherwise it returns an *UntrustedError for
+// the first value that is not trusted, or an error when the store cannot
+// be read. A nil t trusts nothing. The store is read at most once, and
+// only when a value needs trust.
+func (s *Settings) CheckTrust(t *TrustStore, values ...*Value) error {
+	var tf *trustFile
+	for _, v := range values {
+		if !v.NeedsTrust() {
+			continue
+		}
+		untrusted := &UntrustedError{Path: v.File.Path, Key: v.Key}
+		if v.Shadows != nil {
+			untrusted.Shadows = v.Shadows.File.Path
+		}
+		if t == nil || v.File.SHA256 == "" {
+			return untrusted
+		}
+		if tf == nil {
+			var err error
+			if tf, err = t.load(); err != nil {
+				return err
+			}
+		}
+		rec, ok := tf.Files[trustKey(v.File.Path)]
+		if ok && rec.SHA256 == v.File.SHA256 {
+			continue
+		}
+		untrusted.Changed = ok
 		return untrusted
 	}
-	rec, ok, err := t.lookup(canonicalPath(v.File.Path))
-	if err != nil {
-		return err
-	}
-	if ok && rec.SHA256 == v.File.SHA256 {
-		return nil
-	}
-	untrusted.Changed = ok
-	return untrusted
+	return nil
 }
 
 func (t *TrustStore) lookup(key string) (trustRecord, bool, error) {
@@ -151,24 +190,40 @@ func (t *TrustStore) save(tf *trustFile) (err error) {
 	return nil
 }
 
-// readForTrust reads the file at path and returns its store key and content.
-func readForTrust(path string) (key string, data []byte, err error) {
-	key = canonicalPath(path)
-	data, err = os.ReadFile(key)
-	if err != nil {
-		return "", nil, fmt.Errorf("settings: %w", err)
+// readForTrust reads a file to be trusted, with the checks Load applies
+// to a project file, and returns its absolute path and content.
+func readForTrust(path string) (abs string, data []byte, err error) {
+	abs = absClean(path)
+	if dir := filepath.Dir(abs); filepath.Base(dir) == ".claude" {
+		if err := checkDir(dir); err != nil {
+			return "", nil, err
+		}
 	}
-	return key, data, nil
+	data, fi, err := readSettingsFile(abs)
+	if fi != nil && fi.Mode().IsRegular() {
+		if err := checkOwner(fi); err != nil {
+			return "", nil, &IgnoredError{Path: abs, Err: err}
+		}
+	}
+	if err != nil {
+		return "", nil, &FileError{Path: abs, Scope: Project, Err: err}
+	}
+	return abs, data, nil
 }
 
-// canonicalPath makes path absolute and resolves symbolic links when it can,
-// so one file has one key whichever way it is named.
-func canonicalPath(path string) string {
+// trustKey is where the store records the settings file at path: the
+// project directory (two levels up) with symbolic links resolved, so that
+// one project has one key however it is reached, then the .claude folder
+// and the file's name as found, so that a link to another project's file
+// is not that file.
+func trustKey(path string) string {
 	p := absClean(path)
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r
+	claude := filepath.Dir(p)
+	project := filepath.Dir(claude)
+	if r, err := filepath.EvalSymlinks(project); err == nil {
+		project = r
 	}
-	return p
+	return filepath.Join(project, filepath.Base(claude), filepath.Base(p))
 }
 
 func sha256Hex(data []byte) string {

@@ -74,13 +74,12 @@ func (t Text) Line() string {
 // Describe puts err into words.
 func Describe(err error) Text {
 	var (
-		waitErr   *engine.WaitError
-		loginErr  *engine.LoginError
-		still     *engine.StillInvalidError
-		cool      *engine.CooldownError
-		diag      *engine.DiagnosedError
-		cmdErr    *source.CommandError
-		untrusted *settings.UntrustedError
+		waitErr  *engine.WaitError
+		loginErr *engine.LoginError
+		still    *engine.StillInvalidError
+		cool     *engine.CooldownError
+		diag     *engine.DiagnosedError
+		cmdErr   *source.CommandError
 	)
 	switch {
 	case errors.As(err, &waitErr) && !errors.Is(err, context.Canceled):
@@ -133,7 +132,9 @@ func Describe(err error) Text {
 		return Text{Situation: NoLoginCommand, Headline: creds.Redact(err.Error())}
 	case errors.Is(err, engine.ErrNested):
 		return Text{Situation: Nested, Headline: creds.Redact(err.Error())}
-	case errors.As(err, &untrusted):
+	case settings.IsSettingsError(err):
+		// An untrusted project value or a settings file that cannot be
+		// read, found needed only now.
 		return Text{Situation: Untrusted, Headline: err.Error()}
 	}
 	t := Text{Headline: creds.Redact(err.Error())}
