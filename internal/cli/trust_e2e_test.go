@@ -181,6 +181,7 @@ func TestSettingsFileThatIsNotAFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSandbox(t)
+			s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
 			path := filepath.Join(s.dir, ".claude", "settings.json")
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
@@ -239,40 +240,13 @@ func runWithStdin(t *testing.T, s *sandbox, stdin *os.File, args ...string) resu
 	return r
 }
 
-// A second SIGINT ends awsfresh at once, even while it waits for a login
-// that ignores SIGTERM to die.
-func TestSecondInterruptExitsAtOnce(t *testing.T) {
-	t.Parallel()
-	s := newSandbox(t)
-	pidFile, termFile := filepath.Join(s.home, "pid"), filepath.Join(s.home, "term")
-	cmd, _, stderr := s.start("refresh", "--command",
-		"trap 'echo > "+termFile+"' TERM; trap '' INT; echo $$ > "+pidFile+"; while :; do sleep 600 & wait; done")
-	pgid := readPID(t, pidFile, 10*time.Second)
-	t.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) })
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	// The login got its SIGTERM: awsfresh handled the first SIGINT and
-	// now waits out the kill grace.
-	waitFile(t, termFile, 30*time.Second)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	// Without the rule awsfresh waits for the kill grace, then exits 130.
-	if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-		t.Errorf("awsfresh ended with %v, want killed by the second SIGINT\n%s", cmd.ProcessState, stderr)
-	}
-}
-
-
 // Terminal control characters from a project (a profile name) or from a
 // command (its output, its command line) are escaped in what awsfresh
 // prints itself; the login's live output is not touched.
 func TestControlCharactersAreEscaped(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
+	s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
 	s.write("work/.claude/settings.json", `{"env": {"AWS_PROFILE": "dev\u001b]0;owned\u0007\u001b[2J\u009b2J\u007f"}}`, 0o644)
 	clean := func(t *testing.T, what, out string) {
 		t.Helper()
@@ -310,6 +284,7 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 func TestFailedLoginTailRedactsCachedSecrets(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
+	s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
 	const secret = "short-Secret_Value.1234"
 	s.userSettings(t, map[string]any{"awsCredentialExport": credsCommand(secret)})
 	if r := s.run("export", "--profile", "p"); r.code != 0 {
@@ -333,6 +308,7 @@ func TestFailedLoginTailRedactsCachedSecrets(t *testing.T) {
 func TestRefusalsOnlyWhereUsed(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
+	s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
 	marker := filepath.Join(s.home, "ran")
 	export := credsCommand("warmsecretvalue")
 	if r := s.run("export", "--profile", "dev", "--command", export); r.code != 0 {

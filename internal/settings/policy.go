@@ -2,7 +2,7 @@ package settings
 
 import (
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -13,39 +13,39 @@ import (
 // AWS_ENDPOINT_URL*, ANTHROPIC_BASE_URL, ANTHROPIC_BEDROCK_BASE_URL,
 // CLAUDE_CODE_SHELL_PREFIX, API keys and tokens, or any name awsfresh has
 // not heard of — needs `awsfresh trust`, like a command.
-var untrustedEnv = map[string]bool{
+var untrustedEnv = [...]string{
 	// Which of the user's own profiles and which AWS region.
-	"AWS_PROFILE":        true,
-	"AWS_REGION":         true,
-	"AWS_DEFAULT_REGION": true,
+	"AWS_PROFILE",
+	"AWS_REGION",
+	"AWS_DEFAULT_REGION",
 	// Claude Code: which model, and on which of the user's providers.
-	"ANTHROPIC_MODEL":                       true,
-	"ANTHROPIC_SMALL_FAST_MODEL":            true,
-	"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION": true,
-	"ANTHROPIC_DEFAULT_OPUS_MODEL":          true,
-	"ANTHROPIC_DEFAULT_SONNET_MODEL":        true,
-	"ANTHROPIC_DEFAULT_HAIKU_MODEL":         true,
-	"CLAUDE_CODE_SUBAGENT_MODEL":            true,
-	"CLAUDE_CODE_USE_BEDROCK":               true,
+	"ANTHROPIC_MODEL",
+	"ANTHROPIC_SMALL_FAST_MODEL",
+	"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION",
+	"ANTHROPIC_DEFAULT_OPUS_MODEL",
+	"ANTHROPIC_DEFAULT_SONNET_MODEL",
+	"ANTHROPIC_DEFAULT_HAIKU_MODEL",
+	"CLAUDE_CODE_SUBAGENT_MODEL",
+	"CLAUDE_CODE_USE_BEDROCK",
 	// Claude Code: limits and feature switches.
-	"CLAUDE_CODE_MAX_OUTPUT_TOKENS":            true,
-	"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": true,
-	"CLAUDE_CODE_DISABLE_TERMINAL_TITLE":       true,
-	"MAX_THINKING_TOKENS":                      true,
-	"API_TIMEOUT_MS":                           true,
-	"BASH_DEFAULT_TIMEOUT_MS":                  true,
-	"BASH_MAX_TIMEOUT_MS":                      true,
-	"BASH_MAX_OUTPUT_LENGTH":                   true,
-	"MCP_TIMEOUT":                              true,
-	"MCP_TOOL_TIMEOUT":                         true,
-	"MAX_MCP_OUTPUT_TOKENS":                    true,
-	"DISABLE_PROMPT_CACHING":                   true,
-	"DISABLE_TELEMETRY":                        true,
-	"DISABLE_ERROR_REPORTING":                  true,
-	"DISABLE_AUTOUPDATER":                      true,
-	"DISABLE_BUG_COMMAND":                      true,
-	"DISABLE_COST_WARNINGS":                    true,
-	"DISABLE_NON_ESSENTIAL_MODEL_CALLS":        true,
+	"CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+	"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+	"CLAUDE_CODE_DISABLE_TERMINAL_TITLE",
+	"MAX_THINKING_TOKENS",
+	"API_TIMEOUT_MS",
+	"BASH_DEFAULT_TIMEOUT_MS",
+	"BASH_MAX_TIMEOUT_MS",
+	"BASH_MAX_OUTPUT_LENGTH",
+	"MCP_TIMEOUT",
+	"MCP_TOOL_TIMEOUT",
+	"MAX_MCP_OUTPUT_TOKENS",
+	"DISABLE_PROMPT_CACHING",
+	"DISABLE_TELEMETRY",
+	"DISABLE_ERROR_REPORTING",
+	"DISABLE_AUTOUPDATER",
+	"DISABLE_BUG_COMMAND",
+	"DISABLE_COST_WARNINGS",
+	"DISABLE_NON_ESSENTIAL_MODEL_CALLS",
 }
 
 // EnvAllowedUntrusted reports whether a project's settings may set the
@@ -53,17 +53,14 @@ var untrustedEnv = map[string]bool{
 // above). Names compare case-insensitively: some programs read
 // environment names that way, and Windows does.
 func EnvAllowedUntrusted(name string) bool {
-	return untrustedEnv[strings.ToUpper(name)]
+	return slices.Contains(untrustedEnv[:], strings.ToUpper(name))
 }
 
 // EnvAllowedUntrustedNames returns the names EnvAllowedUntrusted accepts,
 // sorted, for documentation and messages.
 func EnvAllowedUntrustedNames() []string {
-	names := make([]string, 0, len(untrustedEnv))
-	for n := range untrustedEnv {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Clone(untrustedEnv[:])
+	slices.Sort(names)
 	return names
 }
 

@@ -15,7 +15,7 @@ const MaxFileSize = 1 << 20
 // Why a settings file cannot be read, wrapped in a *FileError.
 var (
 	ErrNotRegular = errors.New("not a regular file")
-	ErrTooLarge   = fmt.Errorf("larger than %d bytes (1 MiB)", MaxFileSize)
+	ErrTooLarge   = errors.New("larger than 1 MiB")
 )
 
 // readSettingsFile reads a settings file without ever blocking on it or
