@@ -18,7 +18,6 @@ import (
 	"github.com/awsfresh/awsfresh/internal/simaws"
 )
 
-
 // oidcClient is the real SDK client, unsigned as the OIDC API is.
 func oidcClient(t *testing.T) *ssooidc.Client {
 	t.Helper()
