@@ -58,13 +58,30 @@ type Input struct {
 	// CommandFrom names where the explicit commands came from, for
 	// messages ("--command"); "" means "explicit".
 	CommandFrom string
+	// SSOLogin is what logs in to an SSO profile when no login command is
+	// configured; the zero value is the built-in sign-in.
+	SSOLogin SSOLogin
 }
+
+// SSOLogin says what logs in to an IAM Identity Center profile that has no
+// login command configured.
+type SSOLogin int
+
+// The choices.
+const (
+	SSOLoginBuiltin SSOLogin = iota // awsfresh's own sign-in (`awsfresh login`)
+	SSOLoginAWSCLI                  // aws sso login --profile P
+	SSOLoginNone                    // none: a login that is needed is an error
+)
 
 // Command is a resolved command and where it came from.
 type Command struct {
 	Line  string
 	From  string          // "--command", "AWSFRESH_REFRESH_COMMAND", "awsAuthRefresh in FILE", "SSO profile P"
 	Value *settings.Value // set when it came from a settings file
+	// Builtin marks awsfresh's own IAM Identity Center sign-in, run in
+	// process; Line is then what a person runs for it by hand.
+	Builtin bool
 }
 
 // Result is everything decided.
@@ -172,7 +189,12 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		fromSetting(s.AuthRefresh),
 	}
 	if r.ProfileInfo.IsSSO() {
-		logins = append(logins, Command{Line: "aws sso login --profile " + creds.ShellQuote(r.Profile), From: "SSO profile " + r.Profile})
+		switch in.SSOLogin {
+		case SSOLoginBuiltin:
+			logins = append(logins, Command{Line: SignInCommand(r.Profile), From: "SSO profile " + r.Profile, Builtin: true})
+		case SSOLoginAWSCLI:
+			logins = append(logins, Command{Line: "aws sso login --profile " + creds.ShellQuote(r.Profile), From: "SSO profile " + r.Profile})
+		}
 	}
 	r.Login = r.pick(logins, in.Self)
 	r.Export = r.pick([]Command{
@@ -183,6 +205,9 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 	return r, nil
 }
 
+// SignInCommand is how a person runs the built-in sign-in by hand.
+func SignInCommand(profile string) string { return "awsfresh login --profile " + creds.ShellQuote(profile) }
+
 // pick returns the first usable command, skipping those that run awsfresh
 // itself (never recursed into).
 func (r *Result) pick(candidates []Command, self string) *Command {
@@ -190,7 +215,7 @@ func (r *Result) pick(candidates []Command, self string) *Command {
 		if strings.TrimSpace(c.Line) == "" {
 			continue
 		}
-		if settings.InvokesAwsfresh(c.Line, self) {
+		if !c.Builtin && settings.InvokesAwsfresh(c.Line, self) {
 			r.Skipped = append(r.Skipped, fmt.Sprintf("%s from %s (it runs awsfresh itself)", c.Line, c.From))
 			continue
 		}

@@ -32,7 +32,7 @@ type Choice struct {
 	// verification URL of the device flow, or the authorize URL).
 	OpenBrowser bool
 	// Reason says why, for status and --debug: "a local desktop session",
-	// "an SSH session (SSH_CONNECTION is set)", "--device-code", ...
+	// "an SSH session: SSH_CONNECTION is set", "--device-code", ...
 	Reason string
 }
 
@@ -93,7 +93,7 @@ func Choose(m Machine, s Session, deviceCode, noBrowser bool) Choice {
 	case forced == "device-code":
 		return Choice{Flow: FlowDeviceCode, OpenBrowser: open, Reason: EnvFlow + "=device-code"}
 	case s.Legacy():
-		return Choice{Flow: FlowDeviceCode, OpenBrowser: open, Reason: "a legacy profile without an sso-session (the browser flow needs one)"}
+		return Choice{Flow: FlowDeviceCode, OpenBrowser: open, Reason: "a legacy profile: the browser flow needs an sso-session"}
 	case forced == "auth-code":
 		return Choice{Flow: FlowAuthCode, OpenBrowser: open, Reason: EnvFlow + "=auth-code"}
 	case noBrowser:
@@ -114,12 +114,12 @@ func Choose(m Machine, s Session, deviceCode, noBrowser bool) Choice {
 func localDesktop(m Machine) (bool, string) {
 	for _, r := range remoteMarkers {
 		if m.Getenv(r.name) != "" {
-			return false, r.what + " (" + r.name + " is set)"
+			return false, r.what + ": " + r.name + " is set"
 		}
 	}
 	for _, f := range containerFiles {
 		if m.Exists(f) {
-			return false, "a container (" + f + " exists)"
+			return false, "a container: " + f + " exists"
 		}
 	}
 	switch m.GOOS {
@@ -129,5 +129,5 @@ func localDesktop(m Machine) (bool, string) {
 	if m.Getenv("DISPLAY") != "" || m.Getenv("WAYLAND_DISPLAY") != "" {
 		return true, "a local desktop session"
 	}
-	return false, "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+	return false, "no display: neither DISPLAY nor WAYLAND_DISPLAY is set"
 }

@@ -481,3 +481,13 @@ func printable(s string) string {
 	}
 	return b.String()
 }
+
+// Builtin returns Login as a login the engine runs (engine.Login.Builtin):
+// it signs in with o, showing what the user must do on out.
+func Builtin(o Options) func(ctx context.Context, out io.Writer) error {
+	return func(ctx context.Context, out io.Writer) error {
+		o.Output = out
+		_, err := Login(ctx, o)
+		return err
+	}
+}
