@@ -78,8 +78,8 @@ var containerFiles = []string{"/.dockerenv", "/run/.containerenv"}
 // for everything else: SSH, Codespaces, dev containers, containers, no
 // display, a legacy profile (the AWS CLI signs those in with a device code
 // too), --no-browser. deviceCode (--device-code) and AWSFRESH_LOGIN_FLOW
-// force a flow; a browser is still opened only on a local desktop or with
-// $BROWSER set, and never with noBrowser.
+// force a flow. A browser is opened on a local desktop, with $BROWSER set,
+// or when the browser flow is forced; never with noBrowser.
 func Choose(m Machine, s Session, deviceCode, noBrowser bool) Choice {
 	m = m.normalized()
 	local, where := localDesktop(m)
@@ -95,7 +95,8 @@ func Choose(m Machine, s Session, deviceCode, noBrowser bool) Choice {
 	case s.Legacy():
 		return Choice{Flow: FlowDeviceCode, OpenBrowser: open, Reason: "a legacy profile: the browser flow needs an sso-session"}
 	case forced == "auth-code":
-		return Choice{Flow: FlowAuthCode, OpenBrowser: open, Reason: EnvFlow + "=auth-code"}
+		// Whoever forces the browser flow has a browser here.
+		return Choice{Flow: FlowAuthCode, OpenBrowser: !noBrowser, Reason: EnvFlow + "=auth-code"}
 	case noBrowser:
 		return Choice{Flow: FlowDeviceCode, Reason: "--no-browser"}
 	}

@@ -54,7 +54,7 @@ func TestChoose(t *testing.T) {
 		{"--device-code on a desktop", Machine{GOOS: "darwin", Getenv: env(), Exists: noFiles}, sso, true, false, FlowDeviceCode, true, "--device-code"},
 		{"--no-browser on a desktop", Machine{GOOS: "darwin", Getenv: env(), Exists: noFiles}, sso, false, true, FlowDeviceCode, false, "--no-browser"},
 		{"legacy profile on a desktop", Machine{GOOS: "darwin", Getenv: env(), Exists: noFiles}, legacy, false, false, FlowDeviceCode, true, "a legacy profile"},
-		{"forced auth-code in a container", Machine{GOOS: "linux", Getenv: env(EnvFlow, "auth-code", "BROWSER", "b"), Exists: docker}, sso, false, false, FlowAuthCode, true, EnvFlow + "=auth-code"},
+		{"forced auth-code in a container", Machine{GOOS: "linux", Getenv: env(EnvFlow, "auth-code"), Exists: docker}, sso, false, false, FlowAuthCode, true, EnvFlow + "=auth-code"},
 		{"forced auth-code, --no-browser", Machine{GOOS: "linux", Getenv: env(EnvFlow, "auth-code", "DISPLAY", ":0"), Exists: noFiles}, sso, false, true, FlowAuthCode, false, EnvFlow + "=auth-code"},
 		{"forced device-code", Machine{GOOS: "darwin", Getenv: env(EnvFlow, "device-code"), Exists: noFiles}, sso, false, false, FlowDeviceCode, true, EnvFlow + "=device-code"},
 		{"bad forced value", Machine{GOOS: "darwin", Getenv: env(EnvFlow, "pkce"), Exists: noFiles}, sso, false, false, FlowAuthCode, true, "pkce is not device-code, auth-code or auto"},
