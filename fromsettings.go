@@ -44,8 +44,8 @@ type SettingsOptions struct {
 //   - profile: opts.Profile, $AWS_PROFILE, the settings' env.AWS_PROFILE,
 //     then "default";
 //   - login command: opts.LoginCommand, $AWSFRESH_REFRESH_COMMAND, the
-//     awsAuthRefresh setting, and for an IAM Identity Center profile
-//     "aws sso login --profile P";
+//     awsAuthRefresh setting, and for an IAM Identity Center profile the
+//     login opts.SSOLogin chooses (by default awsfresh's own sign-in);
 //   - credentials: opts.ExportCommand, $AWSFRESH_EXPORT_COMMAND, the
 //     awsCredentialExport setting, else the SDK's default chain;
 //   - timeout: opts.Timeout, $AWSFRESH_TIMEOUT (a Go duration), then
@@ -78,6 +78,7 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 		Timeout:       opts.Timeout,
 		LoginCommand:  opts.LoginCommand,
 		ExportCommand: opts.ExportCommand,
+		SSOLogin:      opts.SSOLogin.resolve(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("awsfresh: %w", err)
@@ -89,7 +90,10 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 	c.Timeout = r.Timeout
 	c.Env = r.ChildEnv
 	c.LoginCommand, c.ExportCommand = "", ""
-	if r.Login != nil {
+	switch {
+	case r.Login != nil && r.Login.Builtin:
+		c.signIn = &r.ProfileInfo.SSO
+	case r.Login != nil:
 		c.LoginCommand = r.Login.Line
 	}
 	if r.Export != nil {

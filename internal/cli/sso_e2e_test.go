@@ -47,6 +47,10 @@ func newSSOWorld(t *testing.T, opts simaws.Options) *ssoWorld {
 	t.Helper()
 	w := &ssoWorld{sandbox: newSandbox(t), devices: make(chan simaws.DeviceAuthorization, 16)}
 	w.approve.Store(true)
+	// Whatever machine runs the test (a desktop would get the browser
+	// flow): the device flow, and a browser that opens nothing.
+	w.env["AWSFRESH_LOGIN_FLOW"] = "device-code"
+	w.env["BROWSER"] = "true"
 	opts.SignIn.OnDeviceAuthorization = func(d simaws.DeviceAuthorization) {
 		if w.approve.Load() {
 			resp, err := http.Post(d.VerificationURIComplete, "", nil)
@@ -200,9 +204,8 @@ func TestLoginPKCEWithScriptedBrowser(t *testing.T) {
 		t.Run(via, func(t *testing.T) {
 			t.Parallel()
 			w := newSSOWorld(t, simaws.Options{})
-			// This test may run in a container, where the device flow is
-			// the automatic choice: force the browser flow.
 			w.env["AWSFRESH_LOGIN_FLOW"] = "auth-code"
+			delete(w.env, "BROWSER")
 			bin := filepath.Join(w.home, "bin")
 			os.MkdirAll(bin, 0o755)
 			if via == "BROWSER" {

@@ -193,7 +193,7 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		case SSOLoginBuiltin:
 			logins = append(logins, Command{Line: SignInCommand(r.Profile), From: "SSO profile " + r.Profile, Builtin: true})
 		case SSOLoginAWSCLI:
-			logins = append(logins, Command{Line: "aws sso login --profile " + creds.ShellQuote(r.Profile), From: "SSO profile " + r.Profile})
+			logins = append(logins, Command{Line: AWSCLILoginCommand(r.Profile), From: "SSO profile " + r.Profile})
 		}
 	}
 	r.Login = r.pick(logins, in.Self)
@@ -206,7 +206,14 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 }
 
 // SignInCommand is how a person runs the built-in sign-in by hand.
-func SignInCommand(profile string) string { return "awsfresh login --profile " + creds.ShellQuote(profile) }
+func SignInCommand(profile string) string {
+	return "awsfresh login --profile " + creds.ShellQuote(profile)
+}
+
+// AWSCLILoginCommand is the AWS CLI's sign-in for profile.
+func AWSCLILoginCommand(profile string) string {
+	return "aws sso login --profile " + creds.ShellQuote(profile)
+}
 
 // pick returns the first usable command, skipping those that run awsfresh
 // itself (never recursed into).
