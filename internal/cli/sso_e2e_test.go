@@ -440,37 +440,68 @@ func TestLoginRefusesProfilesWithoutSSO(t *testing.T) {
 	}
 }
 
-// TestCacheSharedWithTheAWSCLI: the AWS CLI (botocore) uses a session
-// awsfresh signed in, renews it with its refresh token, and awsfresh uses
-// the cache as botocore rewrote it.
-func TestCacheSharedWithTheAWSCLI(t *testing.T) {
-	t.Parallel()
-	awsCLI := testtools.Require(t, "aws")
-	w := newSSOWorld(t, simaws.Options{})
-	if r := w.run("login", "--profile", ssoProfile); r.code != 0 {
-		t.Fatalf("login failed:\n%s", r)
-	}
-	cli := func() string {
+// awsCLIReader returns a function that gets credentials for the profile
+// the way the AWS CLI does, with the CLI's own code: its botocore when the
+// CLI is a Python program (as Debian's awscli is), else the CLI itself,
+// which then must know AWS_ENDPOINT_URL_SSO (v2.13 and later).
+func awsCLIReader(t *testing.T, w *ssoWorld) func() string {
+	t.Helper()
+	awsCLI := testtools.Require(t, "/usr/bin/aws")
+	run := func(name string, args ...string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, awsCLI, "sts", "get-caller-identity", "--profile", ssoProfile, "--output", "json")
+		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Env = append(w.environ(), "AWS_PAGER=")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("aws sts get-caller-identity: %v\n%s", err, out)
+			t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 		}
 		return string(out)
 	}
-	if out := cli(); !strings.Contains(out, "AWSReservedSSO_"+ssoRole) {
-		t.Errorf("the AWS CLI did not use awsfresh's sign-in: %s", out)
+	head, _ := os.ReadFile(awsCLI)
+	first, _, _ := strings.Cut(string(head), "\n")
+	if python, ok := strings.CutPrefix(first, "#!"); ok && strings.Contains(python, "python") {
+		script, err := filepath.Abs("testdata/botocore/sso_credentials.py")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := strings.Fields(python)
+		return func() string {
+			return run(fields[0], append(fields[1:], script, w.sim.URL(), ssoProfile)...)
+		}
+	}
+	return func() string {
+		return run(awsCLI, "configure", "export-credentials", "--profile", ssoProfile, "--format", "process")
+	}
+}
+
+// TestCacheSharedWithTheAWSCLI: the AWS CLI uses a session awsfresh signed
+// in, renews it with its refresh token and rewrites the cache, and
+// awsfresh uses the cache as the AWS CLI rewrote it.
+func TestCacheSharedWithTheAWSCLI(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t, simaws.Options{})
+	cli := awsCLIReader(t, w)
+	if r := w.run("login", "--profile", ssoProfile); r.code != 0 {
+		t.Fatalf("login failed:\n%s", r)
+	}
+	if out := cli(); !strings.Contains(out, "ASIA") {
+		t.Errorf("the AWS CLI did not get credentials from awsfresh's sign-in: %s", out)
+	}
+	if n := w.sim.Count(simaws.OpGetRoleCredentials); n < 1 {
+		t.Errorf("the AWS CLI did not ask IAM Identity Center for role credentials")
 	}
 
 	w.timePasses()
-	if out := cli(); !strings.Contains(out, "AWSReservedSSO_"+ssoRole) {
+	before := w.token()
+	if out := cli(); !strings.Contains(out, "ASIA") {
 		t.Errorf("the AWS CLI did not renew the session: %s", out)
 	}
 	if n := w.refreshGrants(); n != 1 {
 		t.Errorf("%d refresh grants, want 1 (by the AWS CLI)", n)
+	}
+	if after := w.token(); after["accessToken"] == before["accessToken"] {
+		t.Fatal("the AWS CLI did not rewrite the token cache")
 	}
 	w.sim.ExpireCredentials()
 	os.RemoveAll(filepath.Join(w.env["XDG_CACHE_HOME"], "awsfresh"))
