@@ -320,7 +320,7 @@ func (a *app) renewInBackground(ctx context.Context, eng *engine.Engine, srv *cr
 			if s, err := source.LoadSSOSession(profile); err == nil && !s.Refreshable {
 				if left := time.Until(s.ExpiresAt); left > 0 && left <= ssoWarnAhead {
 					warnedEnding = true
-					logf("warning: the SSO session for profile %q ends in %s; log in again before then (aws sso login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), creds.ShellQuote(profile.Name))
+					logf("warning: the SSO session for profile %q ends in %s; log in again before then (awsfresh login --profile %s) to avoid an interruption", profile.Name, wording.Duration(left), creds.ShellQuote(profile.Name))
 				}
 			}
 		}
