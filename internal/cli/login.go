@@ -61,6 +61,9 @@ func (a *app) runLogin(ctx context.Context, deviceCode, noBrowser bool) error {
 		return &exitError{code: wording.ExitUsage, lines: []string{
 			fmt.Sprintf("Error: profile %q does not use IAM Identity Center (it has no sso_session or sso_start_url): there is nothing to sign in to.", r.Profile)}}
 	}
+	if err := r.ProfileInfo.SSO.Check(); err != nil {
+		return &exitError{code: wording.ExitUsage, lines: []string{fmt.Sprintf("Error: profile %q: %v.", r.Profile, err)}}
+	}
 	if err := r.checkTrust(); err != nil {
 		return err
 	}

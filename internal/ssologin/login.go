@@ -91,7 +91,7 @@ type Result struct {
 // writes the token cache. It returns when the sign-in completed, failed,
 // or ctx ended (the error then wraps ctx.Err()).
 func Login(ctx context.Context, o Options) (Result, error) {
-	if err := o.Session.check(); err != nil {
+	if err := o.Session.Check(); err != nil {
 		return Result{}, err
 	}
 	if o.Output == nil {

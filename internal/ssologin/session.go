@@ -64,8 +64,8 @@ func (s Session) registrationScopes() []string {
 	return []string{ScopeAccountAccess}
 }
 
-// check reports what is missing for a sign-in.
-func (s Session) check() error {
+// Check reports what the shared config lacks for a sign-in.
+func (s Session) Check() error {
 	var missing []string
 	if s.StartURL == "" {
 		missing = append(missing, "sso_start_url")
