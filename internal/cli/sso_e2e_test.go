@@ -429,9 +429,12 @@ func TestLoginRefusesProfilesWithoutSSO(t *testing.T) {
 	t.Parallel()
 	w := newSSOWorld(t, simaws.Options{})
 	w.write(".aws/credentials", "[keys]\naws_access_key_id = AKIAEXAMPLE000000000\naws_secret_access_key = x\n", 0o600)
+	config, _ := os.ReadFile(filepath.Join(w.home, ".aws", "config"))
+	w.write(".aws/config", string(config)+"\n[profile half]\nsso_session = half\n\n[sso-session half]\nsso_start_url = "+ssoStartURL+"\n", 0o600)
 	for profile, want := range map[string]string{
 		"keys":    `Error: profile "keys" does not use IAM Identity Center`,
 		"missing": `Error: profile "missing" is not defined in the shared config file.`,
+		"half":    `Error: profile "half": [sso-session half] lacks sso_region in the shared config file.`,
 	} {
 		r := w.run("login", "--profile", profile)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, want) {
