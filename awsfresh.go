@@ -264,7 +264,9 @@ func newProvider(c providerConfig) (*Provider, error) {
 	case c.signIn != nil:
 		p.login = resolve.SignInCommand(c.profile)
 		eopts.Login = &engine.Login{Command: p.login, Timeout: timeout, Output: out,
-			Builtin: ssologin.Builtin(ssologin.Options{Session: *c.signIn, Profile: c.profile, SDKOptions: c.sdkOpts, BrowserEnv: c.Env})}
+			// The browser launcher gets this process's environment, not the
+			// settings' env: a project's settings must not pick the browser.
+			Builtin: ssologin.Builtin(ssologin.Options{Session: *c.signIn, Profile: c.profile, SDKOptions: c.sdkOpts})}
 	}
 	eng, err := engine.New(eopts)
 	if err != nil {
