@@ -17,7 +17,9 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/ssologin"
 )
 
 // DefaultTimeout is the deadline of the login and export commands when
@@ -42,9 +44,17 @@ type Options struct {
 	// credentials cannot be renewed silently, like Claude Code's
 	// awsAuthRefresh: for example "aws sso login --profile dev". Its output
 	// goes to LoginOutput; its stdin is /dev/null, so a prompt fails fast
-	// instead of hanging. "" means none: such a failure is then returned as
-	// a *RefreshError matching ErrNoLoginCommand.
+	// instead of hanging. "" means: for an IAM Identity Center profile, the
+	// login SSOLogin chooses; for any other, none (such a failure is then
+	// returned as a *RefreshError matching ErrNoLoginCommand).
 	LoginCommand string
+
+	// SSOLogin chooses the login of an IAM Identity Center profile when
+	// LoginCommand is "". The zero value, SSOLoginBuiltin, is awsfresh's
+	// own sign-in (as `awsfresh login`): in a desktop session a browser
+	// opens; elsewhere (SSH, containers, no display) a URL and a code to
+	// approve on any device are written to LoginOutput.
+	SSOLogin SSOLogin
 
 	// ExportCommand is a shell command line that prints credentials JSON
 	// on stdout, like Claude Code's awsCredentialExport (the
@@ -116,7 +126,7 @@ type Provider struct {
 	logger  *slog.Logger
 	onEvent func(Event)
 	sdkOpts []func(*config.LoadOptions) error
-	login   string   // the login command, "" for none
+	login   string   // the login command (for the built-in sign-in, its name), "" for none
 	export  string   // the export command, "" for the SDK chain
 	env     []string // the commands' environment, nil for the process's
 
@@ -146,8 +156,31 @@ const (
 	maxRejected = 16
 )
 
-// New returns a Provider configured by opts. It does no I/O: the first
-// credentials are obtained by the first Retrieve.
+// SSOLogin chooses the login of an IAM Identity Center profile that has no
+// login command.
+type SSOLogin int
+
+// The logins of an IAM Identity Center profile.
+const (
+	SSOLoginBuiltin SSOLogin = iota // awsfresh's own sign-in, which needs no AWS CLI
+	SSOLoginAWSCLI                  // aws sso login --profile P
+	SSOLoginNone                    // none: a login that is needed is an error
+)
+
+func (s SSOLogin) resolve() resolve.SSOLogin {
+	switch s {
+	case SSOLoginAWSCLI:
+		return resolve.SSOLoginAWSCLI
+	case SSOLoginNone:
+		return resolve.SSOLoginNone
+	}
+	return resolve.SSOLoginBuiltin
+}
+
+// New returns a Provider configured by opts. It reads the shared config
+// file, when LoginCommand is "", to see whether the profile uses IAM
+// Identity Center, and does no other I/O: the first credentials are
+// obtained by the first Retrieve.
 func New(opts Options) (*Provider, error) {
 	profile := opts.Profile
 	if profile == "" {
@@ -156,10 +189,18 @@ func New(opts Options) (*Provider, error) {
 	if profile == "" {
 		profile = "default"
 	}
-	return newProvider(providerConfig{
-		Options: opts,
-		profile: profile,
-	})
+	c := providerConfig{Options: opts, profile: profile}
+	if opts.LoginCommand == "" && opts.SSOLogin != SSOLoginNone {
+		// A profile that cannot be read gets no login; Retrieve reports why.
+		if info, err := source.LoadProfile(context.Background(), profile); err == nil && info.IsSSO() {
+			if opts.SSOLogin == SSOLoginAWSCLI {
+				c.LoginCommand = resolve.AWSCLILoginCommand(profile)
+			} else {
+				c.signIn = &info.SSO
+			}
+		}
+	}
+	return newProvider(c)
 }
 
 // providerConfig is what New and FromSettings decided, and what tests
@@ -173,6 +214,9 @@ type providerConfig struct {
 	policy  engine.Policy         // tests: short windows
 	now     func() time.Time      // tests: a clock they advance; nil means time.Now
 	adjust  func(*engine.Options) // tests: a fake source or verifier
+	// signIn, when set and LoginCommand is "", is the IAM Identity Center
+	// session the built-in sign-in logs in to.
+	signIn *ssologin.Session
 }
 
 func newProvider(c providerConfig) (*Provider, error) {
@@ -214,12 +258,19 @@ func newProvider(c providerConfig) (*Provider, error) {
 		Now:      now,
 		OnEvent:  p.engineEvent,
 	}
-	if c.LoginCommand != "" {
-		out := c.LoginOutput
-		if out == nil {
-			out = os.Stderr
-		}
+	out := c.LoginOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	switch {
+	case c.LoginCommand != "":
 		eopts.Login = &engine.Login{Command: c.LoginCommand, Env: c.Env, Timeout: timeout, Output: out}
+	case c.signIn != nil:
+		p.login = resolve.SignInCommand(c.profile)
+		eopts.Login = &engine.Login{Command: p.login, Timeout: timeout, Output: out,
+			// The browser launcher gets this process's environment, not the
+			// settings' env: a project's settings must not pick the browser.
+			Builtin: ssologin.Builtin(ssologin.Options{Session: *c.signIn, Profile: c.profile, SDKOptions: c.sdkOpts})}
 	}
 	if c.adjust != nil {
 		c.adjust(&eopts)

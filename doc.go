@@ -4,20 +4,18 @@
 // credentials and of the IAM Identity Center (SSO) session behind them.
 //
 // A [Provider] is an [aws.CredentialsProvider]. It caches credentials in
-// memory, renews them silently ahead of their expiry, and runs the user's
-// login command (such as "aws sso login --profile dev") only when
-// credentials are needed now and cannot be renewed silently: once for all
-// concurrent callers, with a deadline, never in a loop, and not again
-// during a cooldown after a failure. [WithRefreshRetry] adds to any SDK
+// memory, renews them silently ahead of their expiry, and logs in — with
+// the user's login command, or for an IAM Identity Center profile
+// awsfresh's own sign-in (see [Options.SSOLogin]) — only when credentials
+// are needed now and cannot be renewed silently: once for all concurrent
+// callers, with a deadline, never in a loop, and not again during a
+// cooldown after a failure. [WithRefreshRetry] adds to any SDK
 // client a step that, when AWS rejects a call's credentials as expired or
 // invalid, refreshes them and retries that call once.
 //
 // The simplest use:
 //
-//	p, err := awsfresh.New(awsfresh.Options{
-//		Profile:      "dev",
-//		LoginCommand: "aws sso login --profile dev",
-//	})
+//	p, err := awsfresh.New(awsfresh.Options{Profile: "dev"})
 //	if err != nil { ... }
 //	cfg, err := p.Config(ctx) // Credentials: p; APIOptions: WithRefreshRetry(p)
 //	if err != nil { ... }

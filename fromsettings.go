@@ -45,8 +45,8 @@ type SettingsOptions struct {
 //     `awsfresh exec` serves to its program), the settings'
 //     env.AWS_PROFILE, then "default";
 //   - login command: opts.LoginCommand, $AWSFRESH_REFRESH_COMMAND, the
-//     awsAuthRefresh setting, and for an IAM Identity Center profile
-//     "aws sso login --profile P";
+//     awsAuthRefresh setting, and for an IAM Identity Center profile the
+//     login opts.SSOLogin chooses (by default awsfresh's own sign-in);
 //   - credentials: opts.ExportCommand, $AWSFRESH_EXPORT_COMMAND, the
 //     awsCredentialExport setting, else the SDK's default chain;
 //   - timeout: opts.Timeout, $AWSFRESH_TIMEOUT (a Go duration), then
@@ -81,6 +81,7 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 		LoginCommand:  opts.LoginCommand,
 		ExportCommand: opts.ExportCommand,
 		TrustStore:    opts.TrustStore,
+		SSOLogin:      opts.SSOLogin.resolve(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("awsfresh: %w", err)
@@ -92,7 +93,10 @@ func FromSettings(ctx context.Context, opts SettingsOptions) (*Provider, error) 
 	c.Timeout = r.Timeout
 	c.Env = r.ChildEnv
 	c.LoginCommand, c.ExportCommand = "", ""
-	if r.Login != nil {
+	switch {
+	case r.Login != nil && r.Login.Builtin:
+		c.signIn = &r.ProfileInfo.SSO
+	case r.Login != nil:
 		c.LoginCommand = r.Login.Line
 	}
 	if r.Export != nil {

@@ -56,9 +56,15 @@ func TestFromSettings(t *testing.T) {
 		wantTimeout time.Duration
 		wantErr     func(error) bool
 	}{
-		{name: "nothing configured: SSO default login for an SSO profile",
+		{name: "nothing configured: the built-in sign-in for an SSO profile",
 			env:         map[string]string{"AWS_PROFILE": "dev"},
+			wantProfile: "dev", wantLogin: "awsfresh login --profile dev", wantTimeout: DefaultTimeout},
+		{name: "nothing configured, the AWS CLI chosen for an SSO profile",
+			env: map[string]string{"AWS_PROFILE": "dev"}, opts: Options{SSOLogin: SSOLoginAWSCLI},
 			wantProfile: "dev", wantLogin: "aws sso login --profile dev", wantTimeout: DefaultTimeout},
+		{name: "nothing configured, no SSO login chosen",
+			env: map[string]string{"AWS_PROFILE": "dev"}, opts: Options{SSOLogin: SSOLoginNone},
+			wantProfile: "dev", wantTimeout: DefaultTimeout},
 		{name: "nothing configured, not an SSO profile: no login",
 			wantProfile: "default", wantTimeout: DefaultTimeout},
 		{name: "user settings",
@@ -86,7 +92,7 @@ func TestFromSettings(t *testing.T) {
 			wantProfile: "default", wantLogin: "env-login", wantExport: "env-export", wantTimeout: 90 * time.Second},
 		{name: "awsfresh's own commands are skipped",
 			user:        `{"awsAuthRefresh": "awsfresh refresh --profile dev", "awsCredentialExport": "awsfresh export --format claude", "env": {"AWS_PROFILE": "dev"}}`,
-			wantProfile: "dev", wantLogin: "aws sso login --profile dev", wantTimeout: DefaultTimeout},
+			wantProfile: "dev", wantLogin: "awsfresh login --profile dev", wantTimeout: DefaultTimeout},
 		{name: "untrusted project command",
 			project: `{"awsAuthRefresh": "./scripts/login.sh"}`,
 			wantErr: func(err error) bool {

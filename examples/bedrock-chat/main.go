@@ -11,7 +11,7 @@
 //
 // The login command and credentials come from Claude Code's settings
 // (awsAuthRefresh, awsCredentialExport, env), as in Claude Code; for an IAM
-// Identity Center profile without settings, "aws sso login --profile P".
+// Identity Center profile without settings, awsfresh's own sign-in.
 package main
 
 import (

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,14 +25,16 @@ import (
 	"github.com/awsfresh/awsfresh/internal/runcmd"
 	"github.com/awsfresh/awsfresh/internal/simaws"
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/ssologin"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
-// The demo's world: role credentials that live 6 seconds and an SSO
-// session of 10 seconds, so a whole day of expiries fits in 20 seconds.
+// The demo's world: role credentials that live 6 seconds and SSO access
+// tokens of 4 seconds, so a whole day of expiries fits in about 20 seconds.
 const (
 	demoRoleLifetime = 6 * time.Second
-	demoSSOLifetime  = 10 * time.Second
+	demoSSOLifetime  = 4 * time.Second
+	demoSessionEnds  = 8 * time.Second // into step 2, the session is revoked
 	demoProfile      = "demo"
 	demoSSOSession   = "demo-sso"
 	demoStartURL     = "https://demo.awsapps.com/start"
@@ -51,27 +51,19 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "A guided tour on a simulated AWS (no AWS account needed)",
 		Long: `Demo starts a simulated AWS on 127.0.0.1 (STS and IAM Identity Center that check
-signatures and whose credentials really expire), then shows, in about ` + wording.Duration(demoLength) + `: a login,
-a program making calls while credentials expire every few seconds, a proactive refresh, the
-SSO session ending and the login command renewing it, a login command that hangs and is cut
-off, and a refresh loop that does not happen. It checks that each step happened and exits 1
-if one did not. Nothing outside a temporary directory is touched; no flag applies.`,
+signatures and whose credentials really expire), then shows, in about ` + wording.Duration(demoLength) + `: the built-in
+sign-in with a device code that a simulated user approves, a program making calls while
+credentials expire every few seconds, proactive refreshes, the SSO access token renewed
+silently with its refresh token, the SSO session ending and one sign-in renewing it, a login
+command that hangs and is cut off, and a refresh loop that does not happen. It checks that
+each step happened and exits 1 if one did not. Nothing outside a temporary directory is
+touched.`,
 		Example: `  awsfresh demo`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd.Context())
 		},
 	}
-	login := &cobra.Command{
-		Use:    "sso-login URL HOME",
-		Hidden: true,
-		Short:  "the demo's stand-in for `aws sso login` (talks to the simulation only)",
-		Args:   cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return demoSSOLogin(cmd.Context(), args[0], args[1], a.io.Getenv("AWSFRESH_DEMO_CONTROL"), a.io.Stdout)
-		},
-	}
-	cmd.AddCommand(login)
 	return cmd
 }
 
@@ -110,7 +102,15 @@ func (a *app) runDemo(ctx context.Context) error {
 	}
 	defer os.RemoveAll(home)
 
-	sim := simaws.New(simaws.Options{RoleCredentialLifetime: demoRoleLifetime, SSOTokenLifetime: demoSSOLifetime})
+	// The simulated user approves each sign-in on its verification page,
+	// as a person would in a browser.
+	signIn := simaws.SignInOptions{OnDeviceAuthorization: func(d simaws.DeviceAuthorization) {
+		tl.say("the simulated user opens %s and approves code %s", d.VerificationURI, d.UserCode)
+		if resp, err := http.Post(d.VerificationURIComplete, "", nil); err == nil {
+			resp.Body.Close()
+		}
+	}}
+	sim := simaws.New(simaws.Options{RoleCredentialLifetime: demoRoleLifetime, SSOTokenLifetime: demoSSOLifetime, SignIn: signIn})
 	if err := sim.Start(); err != nil {
 		return err
 	}
@@ -124,7 +124,6 @@ func (a *app) runDemo(ctx context.Context) error {
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
 		"AWS_REGION":                  demoRegion, "AWS_EC2_METADATA_DISABLED": "true",
 		"XDG_CACHE_HOME": filepath.Join(home, ".cache"), "AWSFRESH_CACHE_DIR": "",
-		"AWSFRESH_DEMO_CONTROL": sim.ControlToken(),
 	} {
 		os.Setenv(k, v)
 	}
@@ -138,51 +137,53 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err := simaws.WriteSSOProfile(home, demoProfile, demoSSOSession, demoStartURL, demoRegion, sim.AccountID(), "Developer"); err != nil {
 		return err
 	}
-	self, err := os.Executable()
+	profile, err := source.LoadProfile(ctx, demoProfile)
 	if err != nil {
 		return err
 	}
-	loginCmd := creds.ShellQuote(self) + " demo sso-login " + creds.ShellQuote(sim.URL()) + " " + creds.ShellQuote(home)
+	// The built-in sign-in, with a device code whatever this machine is,
+	// and no browser: the simulated user approves.
+	signInLogin := &engine.Login{Command: "awsfresh login --profile " + demoProfile, Timeout: time.Minute, Output: demoLines{tl},
+		Builtin: ssologin.Builtin(ssologin.Options{Session: profile.SSO, Profile: demoProfile, DeviceCode: true, NoBrowser: true})}
 
-	fmt.Fprintf(out, "awsfresh demo (about %s): a simulated AWS at %s; role credentials live %s, the SSO session %s.\n",
+	fmt.Fprintf(out, "awsfresh demo (about %s): a simulated AWS at %s; role credentials live %s, SSO access tokens %s.\n\n",
 		wording.Duration(demoLength), sim.URL(), wording.Duration(demoRoleLifetime), wording.Duration(demoSSOLifetime))
-	fmt.Fprintf(out, "The login command stands in for `aws sso login`.\n\n")
 
 	var logins atomic.Int32
-	newEngine := func(login string, timeout time.Duration, cacheDir string) (*engine.Engine, error) {
+	newEngine := func(login *engine.Login, cacheDir string) (*engine.Engine, error) {
 		return engine.New(engine.Options{
 			Profile:  demoProfile,
 			CacheDir: cacheDir,
 			Source:   &source.SDKChain{Profile: demoProfile},
-			Login:    &engine.Login{Command: login, Timeout: timeout, Output: io.Discard},
+			Login:    login,
 			OnEvent: func(ev engine.Event) {
 				switch ev.Kind {
 				case engine.EventLoginStarted:
 					logins.Add(1)
-					tl.say("login command starts (deadline %s): the SSO session is over", wording.Duration(ev.Timeout))
+					tl.say("login starts (deadline %s): %s", wording.Duration(ev.Timeout), ev.Command)
 				case engine.EventLoginFinished:
-					tl.say("login command finished in %s: a new SSO session", wording.Duration(ev.Elapsed))
+					tl.say("login finished in %s: a new SSO session", wording.Duration(ev.Elapsed))
 				case engine.EventLoginFailed:
-					tl.say("login command failed after %s", wording.Duration(ev.Elapsed))
+					tl.say("login failed after %s", wording.Duration(ev.Elapsed))
 				}
 			},
 		})
 	}
 
-	// 1. First use: no SSO session yet, so the login command runs once.
+	// 1. First use: no SSO session yet, so the sign-in runs once.
 	fmt.Fprintln(out, "1. First use: no SSO session yet")
-	eng, err := newEngine(loginCmd, time.Minute, filepath.Join(home, "cache"))
+	eng, err := newEngine(signInLogin, filepath.Join(home, "cache"))
 	if err != nil {
 		return err
 	}
 	res, err := eng.Refresh(ctx, false)
-	tl.check(err == nil && res.LoginRan && sim.Count(simaws.OpSSOLogin) == 1, "refresh ran the login command once")
+	tl.check(err == nil && res.LoginRan && sim.Count(simaws.OpStartDeviceAuthorization) == 1, "refresh signed in once, with a device code the simulated user approved")
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	tl.say("credentials %s issued, expire in %s", res.Credentials.MaskedKeyID(), wording.Duration(time.Until(res.Credentials.Expiration)))
 	res2, err := eng.Refresh(ctx, false)
-	tl.check(err == nil && !res2.LoginRan && sim.Count(simaws.OpSSOLogin) == 1, "a second refresh right after does not run it again (no refresh loop)")
+	tl.check(err == nil && !res2.LoginRan && sim.Count(simaws.OpStartDeviceAuthorization) == 1, "a second refresh right after does not sign in again (no refresh loop)")
 
 	// 2. A program under exec: a Go SDK client calling STS twice a second
 	// through the local endpoint while credentials and the session expire.
@@ -200,17 +201,22 @@ func (a *app) runDemo(ctx context.Context) error {
 	}
 	defer srv.Close()
 	bg, stopBG := context.WithCancel(ctx)
-	// Half-way, the session's refresh token is revoked: when the session
-	// ends, only the login command can renew it (as after 8-12 hours).
-	time.AfterFunc(demoSSOLifetime/2, sim.RevokeRefreshTokens)
+	// Later the session is revoked: when its token next expires, only a
+	// sign-in can renew it (as at the end of an 8-12 hour session).
+	time.AfterFunc(demoSessionEnds, func() {
+		sim.RevokeRefreshTokens()
+		tl.say("the SSO session is revoked: its refresh token no longer works")
+	})
 	// The same background renewal as `awsfresh exec`.
-	var renewals atomic.Int32
+	var renewals, tokenRenewals atomic.Int32
 	last := res2.Credentials.AccessKeyID
-	profile, err := source.LoadProfile(ctx, demoProfile)
+	tokenFile, err := profile.SSO.TokenFile()
 	if err != nil {
 		stopBG()
 		return err
 	}
+	// A new access token in the cache without a sign-in is a silent renewal.
+	lastToken, lastLogins := demoToken(tokenFile), logins.Load()
 	renew := &renewer{eng: eng, srv: srv, profile: profile, logf: func(format string, args ...any) { tl.say(format, args...) }, debugf: a.debugf,
 		onRenewed: func(c creds.Credentials) {
 			if c.AccessKeyID != last {
@@ -218,13 +224,22 @@ func (a *app) runDemo(ctx context.Context) error {
 				renewals.Add(1)
 				tl.say("proactive refresh: new credentials %s, expire in %s (no login needed)", c.MaskedKeyID(), wording.Duration(time.Until(c.Expiration)))
 			}
+			if tok, n := demoToken(tokenFile), logins.Load(); tok != lastToken {
+				if n == lastLogins {
+					tokenRenewals.Add(1)
+					tl.say("the SSO access token had expired: renewed silently with its refresh token (no sign-in)")
+				}
+				lastToken, lastLogins = tok, n
+			}
 		}}
 	go renew.run(bg, res2.Credentials)
 	ok, failed := demoCalls(ctx, srv, tl, demoRun)
 	stopBG()
 	tl.check(failed == 0 && ok > 0, "%d calls succeeded, %d failed", ok, failed)
 	tl.check(renewals.Load() >= 1, "credentials were renewed in the background before they expired (%d times)", renewals.Load())
-	tl.check(sim.Count(simaws.OpSSOLogin) == 2, "the SSO session ended once and the login command renewed it once (%d logins in all)", sim.Count(simaws.OpSSOLogin))
+	tl.check(tokenRenewals.Load() >= 1, "the SSO access token was renewed silently with its refresh token (%d times)", tokenRenewals.Load())
+	n := sim.Count(simaws.OpStartDeviceAuthorization)
+	tl.check(n == 2, "the SSO session ended once and one sign-in renewed it (%d sign-ins in all)", n)
 
 	// 3. A login command that hangs is cut off at its deadline.
 	fmt.Fprintf(out, "\n3. A login command that hangs (a browser flow nobody completes), deadline %s\n", wording.Duration(demoHangTimeout))
@@ -233,7 +248,8 @@ func (a *app) runDemo(ctx context.Context) error {
 	if _, err := simaws.WriteSSOCache(home, demoSSOSession, demoStartURL, demoRegion, simaws.SSOToken{AccessToken: "expired", ExpiresAt: time.Now().Add(-time.Minute)}); err != nil {
 		return err
 	}
-	hung, err := newEngine("echo 'Waiting for the browser...'; sleep 600", demoHangTimeout, filepath.Join(home, "cache-hung"))
+	hung, err := newEngine(&engine.Login{Command: "echo 'Waiting for the browser...'; sleep 600", Timeout: demoHangTimeout, Output: io.Discard},
+		filepath.Join(home, "cache-hung"))
 	if err != nil {
 		return err
 	}
@@ -289,24 +305,21 @@ func demoCalls(ctx context.Context, srv *credserver.Server, tl *demoTimeline, d 
 	return ok, failed
 }
 
-// demoSSOLogin asks the simulation for a new SSO session, as `aws sso
-// login` asks IAM Identity Center, and writes the token cache.
-func demoSSOLogin(ctx context.Context, simURL, home, control string, w io.Writer) error {
-	body, _ := json.Marshal(map[string]string{"home": home, "ssoSession": demoSSOSession, "startUrl": demoStartURL, "region": demoRegion})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, simURL+"/_sim/sso-login", bytes.NewReader(body))
-	if err != nil {
-		return err
+// demoToken identifies the cached SSO access token (by its expiry: the
+// demo never shows a token).
+func demoToken(path string) time.Time {
+	tok, _ := ssologin.ReadToken(path)
+	return tok.ExpiresAt
+}
+
+// demoLines shows what the sign-in tells the user in the timeline.
+type demoLines struct{ tl *demoTimeline }
+
+func (d demoLines) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if strings.TrimSpace(l) != "" {
+			d.tl.say("│ %s", l)
+		}
 	}
-	req.Header.Set(simaws.ControlHeader, control)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("simulated login failed: %s", resp.Status)
-	}
-	fmt.Fprintln(w, "Logged in to the simulated IAM Identity Center.")
-	return nil
+	return len(p), nil
 }

@@ -18,11 +18,13 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"awsfresh demo (about " + demoLength(t, s) + "):",
-		"✓ refresh ran the login command once",
-		"✓ a second refresh right after does not run it again (no refresh loop)",
+		"✓ refresh signed in once, with a device code the simulated user approved",
+		"The page must show this code: ",
+		"✓ a second refresh right after does not sign in again (no refresh loop)",
 		"proactive refresh: new credentials ASIA…",
+		"the SSO access token had expired: renewed silently with its refresh token (no sign-in)",
 		"calls succeeded, 0 failed",
-		"✓ the SSO session ended once and the login command renewed it once (2 logins in all)",
+		"✓ the SSO session ended once and one sign-in renewed it (2 sign-ins in all)",
 		"│ Error: AWS authentication refresh timed out after 2 seconds.",
 		"✓ the login command did not run again (cooldown, not a loop)",
 		"Demo finished in",

@@ -149,7 +149,7 @@ func TestSSOExpiredRefreshThenExport(t *testing.T) {
 	}
 
 	st := s.run("status", "--profile", "dev")
-	if st.code != 0 || !strings.Contains(st.stdout, "SSO session:  token expires") || !strings.Contains(st.stdout, "Credentials:  valid, temporary ASIA…") {
+	if st.code != 0 || !strings.Contains(st.stdout, `SSO session:  sso-session "corp" (refreshable); access token expires`) || !strings.Contains(st.stdout, "Credentials:  valid, temporary ASIA…") {
 		t.Errorf("status output unexpected:\n%s", st)
 	}
 	assertNoSecret(t, st, c.SecretAccessKey, c.SessionToken, c.AccessKeyID)

@@ -10,6 +10,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/ssologin"
 )
 
 // resolved is what a command works with: the shared resolution (package
@@ -143,6 +144,12 @@ func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func
 	}
 	if r.Login != nil {
 		opts.Login = &engine.Login{Command: r.Login.Line, Env: r.ChildEnv, Timeout: r.Timeout, Output: a.io.Stderr, Refused: r.Login.Refused}
+		if r.Login.Builtin {
+			so := a.signInOptions(r)
+			opts.Login.Builtin = ssologin.Builtin(so)
+			c := ssologin.Choose(so.Machine, so.Session, false, false)
+			a.debugf("login: the built-in IAM Identity Center sign-in (%s); sign-in flow: %s — %s", r.Login.Line, c.Flow, c.Reason)
+		}
 	}
 	if adjust != nil {
 		adjust(&opts)

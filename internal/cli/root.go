@@ -104,7 +104,7 @@ login command, bounded by a deadline and never in a loop, and hands out the new 
 	_ = root.RegisterFlagCompletionFunc("profile", completeProfiles)
 	_ = root.MarkPersistentFlagFilename("settings", "json")
 	_ = root.RegisterFlagCompletionFunc("timeout", cobra.NoFileCompletions)
-	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.statusCommand(), a.trustCommand(), a.demoCommand())
+	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.loginCommand(), a.statusCommand(), a.trustCommand(), a.demoCommand())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "demo" || c.Name() == "completion" {

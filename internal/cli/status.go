@@ -14,6 +14,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/ssologin"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -38,15 +39,26 @@ type statusReport struct {
 // ssoStatus is the SSO token cache; without a readable token only Error
 // is set.
 type ssoStatus struct {
+	// Kind is "sso-session" (refreshable) or "legacy" (sso_start_url in
+	// the profile: not refreshable).
+	Kind        string    `json:"kind"`
+	Session     string    `json:"session,omitempty"`
 	CacheFile   string    `json:"cacheFile,omitempty"`
 	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
-	Refreshable *bool     `json:"refreshable,omitempty"`
-	Error       string    `json:"error,omitempty"`
+	Refreshable bool      `json:"refreshable"` // renewable silently now
+	// RegistrationExpiresAt bounds silent renewal.
+	RegistrationExpiresAt *time.Time `json:"registrationExpiresAt,omitempty"`
+	Error                 string     `json:"error,omitempty"`
+	Hint                  string     `json:"hint,omitempty"`
 }
 
 type commandReport struct {
 	Command string `json:"command"`
 	From    string `json:"from"`
+	// For the built-in sign-in: the flow it would use here, and why.
+	Builtin    bool   `json:"builtin,omitempty"`
+	Flow       string `json:"flow,omitempty"`
+	FlowReason string `json:"flowReason,omitempty"`
 	// Refused says why awsfresh will refuse to run it (a project's
 	// command not trusted yet); "" when it will run.
 	Refused string `json:"refused,omitempty"`
@@ -209,7 +221,12 @@ func (a *app) buildStatus(r *resolved) (statusReport, error) {
 		Timeout:     r.Timeout.String(),
 	}
 	if r.Login != nil {
-		rep.Login = &commandReport{Command: r.Login.Line, From: r.Login.From, Refused: refusal(r, r.Login)}
+		rep.Login = &commandReport{Command: r.Login.Line, From: r.Login.From, Builtin: r.Login.Builtin, Refused: refusal(r, r.Login)}
+		if r.Login.Builtin {
+			so := a.signInOptions(r)
+			c := ssologin.Choose(so.Machine, so.Session, false, false)
+			rep.Login.Flow, rep.Login.FlowReason = c.Flow.String(), c.Reason
+		}
 	}
 	if r.Export != nil {
 		rep.Export = &commandReport{Command: r.Export.Line, From: r.Export.From, Refused: refusal(r, r.Export)}
@@ -222,12 +239,18 @@ func (a *app) buildStatus(r *resolved) (statusReport, error) {
 	}
 	var session *source.SSOSession
 	if r.ProfileInfo.IsSSO() {
-		s, err := source.LoadSSOSession(r.ProfileInfo)
-		if err != nil {
-			rep.SSOSession = &ssoStatus{Error: "no cached SSO token (run the login command)"}
+		rep.SSOSession = &ssoStatus{Kind: "sso-session", Session: r.ProfileInfo.SSO.Name}
+		if r.ProfileInfo.SSO.Legacy() {
+			rep.SSOSession.Kind, rep.SSOSession.Hint = "legacy", "for silent renewal, "+legacyHint
+		}
+		if s, err := source.LoadSSOSession(r.ProfileInfo); err != nil {
+			rep.SSOSession.Error = "no cached SSO token (run the login command)"
 		} else {
 			session = &s
-			rep.SSOSession = &ssoStatus{CacheFile: s.CacheFile, ExpiresAt: s.ExpiresAt, Refreshable: &s.Refreshable}
+			rep.SSOSession.CacheFile, rep.SSOSession.ExpiresAt, rep.SSOSession.Refreshable = s.CacheFile, s.ExpiresAt, s.Refreshable
+			if !s.RegistrationExpiresAt.IsZero() {
+				rep.SSOSession.RegistrationExpiresAt = &s.RegistrationExpiresAt
+			}
 		}
 	}
 	if rep.Problem == nil {
@@ -378,14 +401,25 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 		fmt.Fprintf(w, "Credentials:  none cached\n")
 	}
 	if s := rep.SSOSession; s != nil {
-		if s.Error != "" {
-			fmt.Fprintf(w, "SSO session:  %s\n", s.Error)
-		} else {
-			refresh := ""
-			if s.Refreshable != nil && *s.Refreshable {
-				refresh = ", renewable with its refresh token"
+		kind := "legacy: sso_start_url in the profile (not refreshable)"
+		if s.Kind == "sso-session" {
+			kind = fmt.Sprintf("sso-session %q (refreshable)", s.Session)
+		}
+		switch {
+		case s.Error != "":
+			fmt.Fprintf(w, "SSO session:  %s; %s\n", kind, s.Error)
+		case s.Refreshable:
+			until := ""
+			if s.RegistrationExpiresAt != nil {
+				until = " until " + s.RegistrationExpiresAt.Local().Format("2006-01-02")
 			}
-			fmt.Fprintf(w, "SSO session:  token expires %s (%s)%s\n", s.ExpiresAt.Local().Format(time.RFC3339), relative(s.ExpiresAt.Sub(now)), refresh)
+			fmt.Fprintf(w, "SSO session:  %s; access token expires %s (%s), renewed silently with its refresh token%s\n",
+				kind, s.ExpiresAt.Local().Format(time.RFC3339), relative(s.ExpiresAt.Sub(now)), until)
+		default:
+			fmt.Fprintf(w, "SSO session:  %s; token expires %s (%s), then a sign-in is needed\n", kind, s.ExpiresAt.Local().Format(time.RFC3339), relative(s.ExpiresAt.Sub(now)))
+		}
+		if s.Hint != "" {
+			fmt.Fprintf(w, "              %s\n", upperFirst(s.Hint))
 		}
 	}
 	if cd := rep.Engine.Cooldown; cd != nil && cd.Failures > 0 {
@@ -395,9 +429,11 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 		}
 		fmt.Fprintf(w, "Cooldown:     %d failed login(s), %s; last: %s\n", cd.Failures, state, cd.LastError)
 	}
-	if rep.Login != nil {
-		fmt.Fprintf(w, "Login:        %s  (from %s)\n", rep.Login.Command, rep.Login.From)
-		printRefusal(w, rep.Login)
+	if l := rep.Login; l != nil && l.Builtin {
+		fmt.Fprintf(w, "Login:        %s  (from %s: the built-in sign-in, %s here — %s)\n", l.Command, l.From, l.Flow, l.FlowReason)
+	} else if l != nil {
+		fmt.Fprintf(w, "Login:        %s  (from %s)\n", l.Command, l.From)
+		printRefusal(w, l)
 	} else {
 		fmt.Fprintf(w, "Login:        none configured\n")
 	}

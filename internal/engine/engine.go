@@ -41,9 +41,18 @@ type Options struct {
 	OnEvent func(Event)
 }
 
-// Login describes the user's login command (awsAuthRefresh).
+// Login describes the user's login command (awsAuthRefresh), or a
+// built-in login.
 type Login struct {
-	Command     string
+	// Command is the shell command line; with Builtin set, it only names
+	// the login in events, errors and the cooldown.
+	Command string
+	// Builtin, when set, runs instead of Command, in this process (the
+	// built-in IAM Identity Center sign-in), showing what the user must do
+	// on out. It is bounded like a command: its ctx ends at Timeout or when
+	// the caller's does, and such an end is reported as a command's
+	// (*runcmd.TimeoutError, runcmd.ErrInterrupted).
+	Builtin     func(ctx context.Context, out io.Writer) error
 	Env         []string      // full environment; nil means os.Environ()
 	Timeout     time.Duration // deadline; awsfresh's default is 3 minutes
 	Interactive bool          // stdin is the terminal instead of /dev/null
@@ -153,6 +162,16 @@ func (e *Engine) Refresh(ctx context.Context, force bool) (Result, error) {
 // work that must not pop a browser on its own.
 func (e *Engine) Renew(ctx context.Context) (Result, error) {
 	return e.get(ctx, request{need: needFresh})
+}
+
+// Login runs the login now, once, bounded, whatever the credentials' state,
+// without retrieving credentials or touching the cooldown: this is
+// `awsfresh login`. Its error is a *LoginError.
+func (e *Engine) Login(ctx context.Context) error {
+	if e.opts.Login == nil {
+		return fmt.Errorf("%w for profile %q", ErrNoLoginCommand, e.opts.Profile)
+	}
+	return e.runLogin(ctx, nil)
 }
 
 // Cached returns the cached credentials without any I/O but the cache
@@ -493,19 +512,25 @@ func (e *Engine) retrieve(ctx context.Context, prev *cachedCreds, rejected strin
 func (e *Engine) runLogin(ctx context.Context, cause error) error {
 	l := e.opts.Login
 	e.emit(Event{Kind: EventLoginStarted, Command: l.Command, Timeout: l.Timeout, Err: cause})
-	res, err := runcmd.Run(ctx, runcmd.Options{
-		Command:     l.Command,
-		Env:         l.Env,
-		Timeout:     l.Timeout,
-		Interactive: l.Interactive,
-		Mode:        runcmd.Stream,
-		Stderr:      l.Output,
-	})
 	elapsed := time.Duration(0)
 	tail := ""
-	if res != nil {
-		elapsed = res.Elapsed
-		tail = creds.Redact(string(res.StderrTail), e.knownSecrets(l.Env)...)
+	var err error
+	if l.Builtin != nil {
+		elapsed, err = l.runBuiltin(ctx)
+	} else {
+		var res *runcmd.Result
+		res, err = runcmd.Run(ctx, runcmd.Options{
+			Command:     l.Command,
+			Env:         l.Env,
+			Timeout:     l.Timeout,
+			Interactive: l.Interactive,
+			Mode:        runcmd.Stream,
+			Stderr:      l.Output,
+		})
+		if res != nil {
+			elapsed = res.Elapsed
+			tail = creds.Redact(string(res.StderrTail), e.knownSecrets(l.Env)...)
+		}
 	}
 	if err != nil {
 		le := &LoginError{Profile: e.opts.Profile, Command: l.Command, Err: err, StderrTail: tail, LastCause: cause}
@@ -524,6 +549,32 @@ func (e *Engine) knownSecrets(env []string) []string {
 		known = append(known, rec.Credentials.value().Secrets()...)
 	}
 	return known
+}
+
+// runBuiltin runs l.Builtin bounded by l.Timeout, and words its end at the
+// deadline or on cancellation as runcmd words a command's.
+func (l *Login) runBuiltin(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	bctx, cancel := ctx, context.CancelFunc(func() {})
+	if l.Timeout > 0 {
+		bctx, cancel = context.WithTimeout(ctx, l.Timeout)
+	}
+	defer cancel()
+	err := l.Builtin(bctx, l.Output)
+	elapsed := time.Since(start)
+	switch {
+	case err == nil:
+		return elapsed, nil
+	case errors.Is(ctx.Err(), context.Canceled):
+		return elapsed, fmt.Errorf("%w: %w", runcmd.ErrInterrupted, err)
+	case bctx.Err() != nil:
+		d := l.Timeout
+		if dl, ok := bctx.Deadline(); ok {
+			d = dl.Sub(start).Round(time.Millisecond)
+		}
+		return elapsed, &runcmd.TimeoutError{Timeout: d}
+	}
+	return elapsed, err
 }
 
 func (e *Engine) emit(ev Event) {

@@ -76,7 +76,21 @@ type Input struct {
 	// means settings.DefaultTrustStore(). It is read only when a project
 	// value needs trust.
 	TrustStore *settings.TrustStore
+	// SSOLogin is what logs in to an SSO profile when no login command is
+	// configured; the zero value is the built-in sign-in.
+	SSOLogin SSOLogin
 }
+
+// SSOLogin says what logs in to an IAM Identity Center profile that has no
+// login command configured.
+type SSOLogin int
+
+// The choices.
+const (
+	SSOLoginBuiltin SSOLogin = iota // awsfresh's own sign-in (`awsfresh login`)
+	SSOLoginAWSCLI                  // aws sso login --profile P
+	SSOLoginNone                    // none: a login that is needed is an error
+)
 
 // Command is a resolved command and where it came from.
 type Command struct {
@@ -88,6 +102,10 @@ type Command struct {
 	// environment it would run with holds such a value, or a settings file
 	// that might set its environment cannot be read.
 	Refused error
+
+	// Builtin marks awsfresh's own IAM Identity Center sign-in, run in
+	// process; Line is then what a person runs for it by hand.
+	Builtin bool
 }
 
 // Result is everything decided.
@@ -256,7 +274,12 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 		fromSetting(s.AuthRefresh),
 	}
 	if r.ProfileInfo.IsSSO() {
-		logins = append(logins, Command{Line: "aws sso login --profile " + creds.ShellQuote(r.Profile), From: "SSO profile " + r.Profile})
+		switch in.SSOLogin {
+		case SSOLoginBuiltin:
+			logins = append(logins, Command{Line: SignInCommand(r.Profile), From: "SSO profile " + r.Profile, Builtin: true})
+		case SSOLoginAWSCLI:
+			logins = append(logins, Command{Line: AWSCLILoginCommand(r.Profile), From: "SSO profile " + r.Profile})
+		}
 	}
 	r.Login = r.pick(logins, in.Self)
 	r.Export = r.pick([]Command{
@@ -278,6 +301,16 @@ func Resolve(ctx context.Context, in Input) (*Result, error) {
 	return r, nil
 }
 
+// SignInCommand is how a person runs the built-in sign-in by hand.
+func SignInCommand(profile string) string {
+	return "awsfresh login --profile " + creds.ShellQuote(profile)
+}
+
+// AWSCLILoginCommand is the AWS CLI's sign-in for profile.
+func AWSCLILoginCommand(profile string) string {
+	return "aws sso login --profile " + creds.ShellQuote(profile)
+}
+
 // pick returns the first usable command, skipping those that run awsfresh
 // itself (never recursed into).
 func (r *Result) pick(candidates []Command, self string) *Command {
@@ -285,7 +318,7 @@ func (r *Result) pick(candidates []Command, self string) *Command {
 		if strings.TrimSpace(c.Line) == "" {
 			continue
 		}
-		if InvokesAwsfresh(c.Line, self) {
+		if !c.Builtin && InvokesAwsfresh(c.Line, self) {
 			r.Skipped = append(r.Skipped, fmt.Sprintf("%s from %s (it runs awsfresh itself)", c.Line, c.From))
 			continue
 		}

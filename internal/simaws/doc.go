@@ -7,7 +7,13 @@
 //   - STS (awsQuery: form POST, XML replies): GetCallerIdentity, AssumeRole,
 //     GetSessionToken;
 //   - IAM Identity Center portal (restJson): GetRoleCredentials;
-//   - SSO OIDC (restJson): CreateToken with grant type refresh_token;
+//   - SSO OIDC (restJson): RegisterClient, StartDeviceAuthorization and
+//     CreateToken with the device code, authorization code (PKCE S256
+//     checked) and refresh token grants, with AWS's error codes
+//     (AuthorizationPendingException, SlowDownException, ...); and the two
+//     pages a browser visits: the device flow's verification page (one
+//     POST approves; see [Server.ApproveDevice]) and the authorize page,
+//     which redirects to the client's 127.0.0.1 listener;
 //   - Bedrock Runtime (restJson): Converse.
 //
 // The real AWS SDK for Go v2 reaches it through the service-specific endpoint

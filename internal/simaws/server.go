@@ -20,8 +20,14 @@ const (
 	OpGetSessionToken    = "GetSessionToken"
 	OpGetRoleCredentials = "GetRoleCredentials"
 	OpCreateToken        = "CreateToken"
-	OpConverse           = "Converse"
-	OpSSOLogin           = "SSOLogin"
+	// SSO OIDC sign-in (oidc.go): the API operations, and the pages a
+	// browser visits.
+	OpRegisterClient           = "RegisterClient"
+	OpStartDeviceAuthorization = "StartDeviceAuthorization"
+	OpAuthorize                = "Authorize"
+	OpDeviceVerification       = "DeviceVerification"
+	OpConverse                 = "Converse"
+	OpSSOLogin                 = "SSOLogin"
 	// OpUnknown counts requests that matched no operation.
 	OpUnknown = "Unknown"
 )
@@ -94,6 +100,11 @@ type Options struct {
 	// signing time, so skew errors heal themselves. By default the Date
 	// header carries the host's real time and skew errors reach the caller.
 	DateHeaderFromClock bool
+
+	// SignIn configures the simulated IAM Identity Center sign-in (SSO
+	// OIDC): client registrations, device authorization, authorization
+	// code with PKCE. See [SignInOptions].
+	SignIn SignInOptions
 }
 
 // Server is a simulated AWS endpoint. Create it with [New], then [Server.Start]
@@ -113,12 +124,13 @@ type Server struct {
 	sessionLifetime time.Duration
 	converseDelay   time.Duration
 	skew            time.Duration
-	creds           map[string]*credential     // by access key ID
-	users           map[string]principal       // by user name
-	roleIDs         map[string]string          // role ARN → AROA… unique ID
-	clients         map[string]*oidcClient     // by client ID
-	accessTokens    map[string]*accessToken    // by token digest
-	refreshTokens   map[string]*refreshToken   // by token digest
+	creds           map[string]*credential   // by access key ID
+	users           map[string]principal     // by user name
+	roleIDs         map[string]string        // role ARN → AROA… unique ID
+	clients         map[string]*oidcClient   // by client ID
+	accessTokens    map[string]*accessToken  // by token digest
+	refreshTokens   map[string]*refreshToken // by token digest
+	signIn          signInState
 	denies          map[string]map[string]bool // op → access key ID / ARN / "*"
 	counts          map[string]int
 	total           int
@@ -154,6 +166,7 @@ func New(opts Options) *Server {
 		refreshTokens:   make(map[string]*refreshToken),
 		denies:          make(map[string]map[string]bool),
 		counts:          make(map[string]int),
+		signIn:          newSignInState(opts.SignIn),
 		done:            make(chan struct{}),
 	}
 	if s.accountID == "" {
@@ -434,6 +447,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rp.op = OpCreateToken
 		s.count(rp.op)
 		s.handleCreateToken(rp, r, body)
+	case p == "/client/register":
+		rp.op = OpRegisterClient
+		s.count(rp.op)
+		s.handleRegisterClient(rp, r, body)
+	case p == "/device_authorization":
+		rp.op = OpStartDeviceAuthorization
+		s.count(rp.op)
+		s.handleStartDeviceAuthorization(rp, r, body)
+	case p == "/authorize":
+		rp.op = OpAuthorize
+		s.count(rp.op)
+		s.handleAuthorize(rp, r)
+	case p == "/device":
+		rp.op = OpDeviceVerification
+		s.count(rp.op)
+		s.handleDeviceVerification(rp, r, body)
 	case strings.HasPrefix(p, "/model/") && strings.HasSuffix(p, "/converse"):
 		rp.op = OpConverse
 		s.count(rp.op)

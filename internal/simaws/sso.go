@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 const msgSSOUnauthorized = "Session token not found or invalid"
@@ -89,58 +88,5 @@ func (s *Server) handleGetRoleCredentials(rp *reply, r *http.Request) {
 			"sessionToken":    c.sessionToken,
 			"expiration":      c.expires.UnixMilli(),
 		},
-	})
-}
-
-type createTokenRequest struct {
-	ClientID     string `json:"clientId"`
-	ClientSecret string `json:"clientSecret"`
-	GrantType    string `json:"grantType"`
-	RefreshToken string `json:"refreshToken"`
-}
-
-func oidcError(rp *reply, status int, code, oauthCode, desc string) {
-	rp.jsonError(status, code, map[string]any{"error": oauthCode, "error_description": desc})
-}
-
-func (s *Server) handleCreateToken(rp *reply, r *http.Request, body []byte) {
-	if r.Method != http.MethodPost {
-		oidcError(rp, http.StatusMethodNotAllowed, "InvalidRequestException", "invalid_request", "Method not allowed")
-		return
-	}
-	var req createTokenRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.ClientID == "" || req.ClientSecret == "" || req.GrantType == "" {
-		oidcError(rp, http.StatusBadRequest, "InvalidRequestException", "invalid_request", "Invalid request")
-		return
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.nowLocked()
-	cl, ok := s.clients[req.ClientID]
-	if !ok || !equalSecret(req.ClientSecret, cl.secret) || !now.Before(cl.expires) {
-		oidcError(rp, http.StatusUnauthorized, "InvalidClientException", "invalid_client", "Invalid client provided")
-		return
-	}
-	if req.GrantType != "refresh_token" {
-		oidcError(rp, http.StatusBadRequest, "UnsupportedGrantTypeException", "unsupported_grant_type", "Unsupported grant type: only refresh_token is simulated")
-		return
-	}
-	rt, ok := s.refreshTokens[digest(req.RefreshToken)]
-	if req.RefreshToken == "" || !ok || rt.used || rt.revoked || rt.clientID != cl.id || !now.Before(rt.expires) {
-		oidcError(rp, http.StatusBadRequest, "InvalidGrantException", "invalid_grant", "Invalid refresh token provided")
-		return
-	}
-	rt.used = true // refresh tokens rotate: each one works once
-	access, refresh, expires := s.issueSSOTokensLocked(cl.id)
-	expiresIn := int64((expires.Sub(now) + time.Second - 1) / time.Second)
-	if expiresIn < 1 {
-		expiresIn = 1
-	}
-	rp.jsonBody(http.StatusOK, map[string]any{
-		"accessToken":  access,
-		"tokenType":    "Bearer",
-		"expiresIn":    expiresIn,
-		"refreshToken": refresh,
 	})
 }

@@ -160,7 +160,7 @@ func TestSSOTokenRefreshedWithRefreshToken(t *testing.T) {
 	}
 	_, err = client.CreateToken(context.Background(), &ssooidc.CreateTokenInput{
 		ClientId: aws.String(old.ClientID), ClientSecret: aws.String(old.ClientSecret),
-		GrantType: aws.String("authorization_code"), Code: aws.String("x"),
+		GrantType: aws.String("password"),
 	})
 	wantCode(t, err, "UnsupportedGrantTypeException", 400)
 }

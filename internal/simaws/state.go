@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -36,6 +37,17 @@ type oidcClient struct {
 	id      string
 	secret  string
 	expires time.Time
+	// What RegisterClient was asked for (see oidc.go).
+	grantTypes   []string
+	scopes       []string
+	redirectURIs []string
+}
+
+// refreshable reports whether tokens issued to the client come with a
+// refresh token: as on AWS, only for clients registered with scopes and
+// allowed the refresh_token grant.
+func (c *oidcClient) refreshable() bool {
+	return len(c.scopes) > 0 && slices.Contains(c.grantTypes, GrantRefreshToken)
 }
 
 type accessToken struct {
@@ -72,9 +84,6 @@ func (t SSOToken) GoString() string { return "simaws." + t.String() }
 const (
 	keyAlphabet    = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	// registrationLifetime is how long OIDC client registrations and refresh
-	// tokens live, as for `aws sso login` (90 days).
-	registrationLifetime = 90 * 24 * time.Hour
 	// maxChainedRoleLifetime caps role chaining, as on real AWS.
 	maxChainedRoleLifetime = time.Hour
 )
@@ -213,14 +222,8 @@ func (s *Server) Revoke(accessKeyID string) {
 func (s *Server) IssueSSOToken() SSOToken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.nowLocked()
-	cl := &oidcClient{
-		id:      randomToken(16),
-		secret:  "eyJraWQiOiJrZXktMTU2NDAyODA5OSIsImFsZyI6IkhTMzg0In0." + randomToken(160),
-		expires: now.Add(registrationLifetime).Truncate(time.Second),
-	}
-	s.clients[cl.id] = cl
-	access, refresh, exp := s.issueSSOTokensLocked(cl.id)
+	cl := s.registerClientLocked([]string{GrantDeviceCode, GrantRefreshToken}, []string{ScopeAccountAccess}, nil)
+	access, refresh, exp := s.issueSSOTokensLocked(cl)
 	return SSOToken{
 		AccessToken:           access,
 		RefreshToken:          refresh,
@@ -231,14 +234,17 @@ func (s *Server) IssueSSOToken() SSOToken {
 	}
 }
 
-// issueSSOTokensLocked issues an access token and a refresh token for clientID.
-func (s *Server) issueSSOTokensLocked(clientID string) (access, refresh string, expires time.Time) {
+// issueSSOTokensLocked issues an access token for cl and, when cl is
+// refreshable, a refresh token that lives as long as its registration.
+func (s *Server) issueSSOTokensLocked(cl *oidcClient) (access, refresh string, expires time.Time) {
 	now := s.nowLocked()
 	access = "aoa" + randomToken(120)
-	refresh = "aor" + randomToken(120)
 	expires = now.Add(s.ssoLifetime).Truncate(time.Millisecond)
-	s.accessTokens[digest(access)] = &accessToken{clientID: clientID, expires: expires}
-	s.refreshTokens[digest(refresh)] = &refreshToken{clientID: clientID, expires: now.Add(registrationLifetime)}
+	s.accessTokens[digest(access)] = &accessToken{clientID: cl.id, expires: expires}
+	if cl.refreshable() {
+		refresh = "aor" + randomToken(120)
+		s.refreshTokens[digest(refresh)] = &refreshToken{clientID: cl.id, expires: cl.expires}
+	}
 	return access, refresh, expires
 }
 

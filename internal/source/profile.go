@@ -2,14 +2,13 @@ package source
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+
+	"github.com/awsfresh/awsfresh/internal/ssologin"
 )
 
 // Profile describes a shared config profile, as far as awsfresh needs to
@@ -23,7 +22,9 @@ type Profile struct {
 	// profile does not use IAM Identity Center.
 	SSOCacheKey string
 	SSOStartURL string
-	RoleARN     string
+	// SSO is that IAM Identity Center session, for a sign-in.
+	SSO     ssologin.Session
+	RoleARN string
 	// CredentialProcess is the profile's credential_process, if any.
 	CredentialProcess string
 	StaticKeys        bool // aws_access_key_id in the files
@@ -65,11 +66,11 @@ func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOpti
 	for cur, depth := &sc, 0; cur != nil && depth < 10; cur, depth = cur.Source, depth+1 {
 		switch {
 		case cur.SSOSession != nil:
-			p.SSOCacheKey, p.SSOStartURL = cur.SSOSession.Name, cur.SSOSession.SSOStartURL
+			p.SSO = ssologin.Session{Name: cur.SSOSession.Name, StartURL: cur.SSOSession.SSOStartURL, Region: cur.SSOSession.SSORegion}
 		case cur.SSOSessionName != "":
-			p.SSOCacheKey, p.SSOStartURL = cur.SSOSessionName, cur.SSOStartURL
+			p.SSO = ssologin.Session{Name: cur.SSOSessionName, StartURL: cur.SSOStartURL, Region: cur.SSORegion}
 		case cur.SSOStartURL != "":
-			p.SSOCacheKey, p.SSOStartURL = cur.SSOStartURL, cur.SSOStartURL
+			p.SSO = ssologin.Session{StartURL: cur.SSOStartURL, Region: cur.SSORegion}
 		case cur.SSORegion != "" || cur.SSOAccountID != "" || cur.SSORoleName != "":
 			// SSO keys without a start URL: the SDK will try IAM Identity
 			// Center and fail.
@@ -79,6 +80,12 @@ func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOpti
 		p.Problem = checkSSO(name, cur, configFiles[0])
 		break
 	}
+	if p.SSO.Name != "" {
+		if p.SSO.Scopes, err = ssologin.RegistrationScopes(configFiles, p.SSO.Name); err != nil {
+			return p, fmt.Errorf("profile %q: %w", name, err)
+		}
+	}
+	p.SSOCacheKey, p.SSOStartURL = p.SSO.CacheKey(), p.SSO.StartURL
 	return p, nil
 }
 
@@ -86,8 +93,9 @@ func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOpti
 type SSOSession struct {
 	CacheFile string
 	ExpiresAt time.Time // when the access token expires
-	// Refreshable is true when the cache holds a refresh token, so the SDK
-	// can renew the access token without a login.
+	// Refreshable is true when the cache holds a refresh token and a client
+	// registration that has not expired, so the SDK can renew the access
+	// token without a login.
 	Refreshable bool
 	// RegistrationExpiresAt is when the client registration, and with it
 	// any refresh, ends; zero when unknown.
@@ -95,34 +103,20 @@ type SSOSession struct {
 }
 
 // LoadSSOSession reads the profile's SSO token cache file, written by `aws
-// sso login`. It returns an error wrapping os.ErrNotExist when there is no
-// cached token.
+// sso login` or `awsfresh login`. It returns an error wrapping
+// os.ErrNotExist when there is no cached token.
 func LoadSSOSession(p Profile) (SSOSession, error) {
 	if !p.IsSSO() {
 		return SSOSession{}, fmt.Errorf("profile %q does not use IAM Identity Center", p.Name)
 	}
-	path, err := ssocreds.StandardCachedTokenFilepath(p.SSOCacheKey)
+	path, err := p.SSO.TokenFile()
 	if err != nil {
 		return SSOSession{}, err
 	}
-	data, err := os.ReadFile(path)
+	tok, err := ssologin.ReadToken(path)
 	if err != nil {
 		return SSOSession{}, err
 	}
-	var tok struct {
-		ExpiresAt             string `json:"expiresAt"`
-		RefreshToken          string `json:"refreshToken"`
-		RegistrationExpiresAt string `json:"registrationExpiresAt"`
-	}
-	if err := json.Unmarshal(data, &tok); err != nil {
-		return SSOSession{}, fmt.Errorf("SSO token cache %s is not valid JSON", path)
-	}
-	s := SSOSession{CacheFile: path, Refreshable: tok.RefreshToken != ""}
-	if s.ExpiresAt, err = time.Parse(time.RFC3339, tok.ExpiresAt); err != nil {
-		return SSOSession{}, fmt.Errorf("SSO token cache %s: bad expiresAt", path)
-	}
-	if tok.RegistrationExpiresAt != "" {
-		s.RegistrationExpiresAt, _ = time.Parse(time.RFC3339, tok.RegistrationExpiresAt)
-	}
-	return s, nil
+	return SSOSession{CacheFile: path, ExpiresAt: tok.ExpiresAt, Refreshable: tok.Refreshable(time.Now()),
+		RegistrationExpiresAt: tok.RegistrationExpiresAt}, nil
 }
