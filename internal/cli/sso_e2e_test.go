@@ -449,7 +449,7 @@ func TestLoginRefusesProfilesWithoutSSO(t *testing.T) {
 // which then must know AWS_ENDPOINT_URL_SSO (v2.13 and later).
 func awsCLIReader(t *testing.T, w *ssoWorld) func() string {
 	t.Helper()
-	awsCLI := testtools.Require(t, "/usr/bin/aws")
+	awsCLI := testtools.RequireAWSCLIv2(t)
 	run := func(name string, args ...string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
