@@ -5,6 +5,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -280,24 +281,62 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 }
 
 // A failed login's output is redacted with the known secrets — the cached
-// credentials' — not only those that look like secrets.
+// credentials' — not only those that look like secrets. The output is
+// repeated in the Error text only when the user did not see it live: under
+// exec --log.
 func TestFailedLoginTailRedactsCachedSecrets(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
-	s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
+	cacheDir := filepath.Join(s.home, "cache")
+	s.env["AWSFRESH_CACHE_DIR"] = cacheDir
+	s.write(".aws/config", "[profile p]\nregion = us-east-1\n", 0o600)
 	const secret = "short-Secret_Value.1234"
-	s.userSettings(t, map[string]any{"awsCredentialExport": credsCommand(secret)})
+	// One export command for both steps (the cache is keyed by it): it
+	// prints the credentials until the session "ends", then fails.
+	ended := filepath.Join(s.home, "session-ended")
+	export := s.write("export.sh", "if [ -e "+ended+" ]; then echo 'session ended' >&2; exit 1; fi\n"+credsCommand(secret)+"\n", 0o700)
+	// The login prints what it read, as a debugging login script might.
+	leak := s.write("leak.txt", "debug: key "+secret+" token tok-"+secret+"\n", 0o600)
+	s.userSettings(t, map[string]any{"awsCredentialExport": export, "awsAuthRefresh": "cat " + leak + " >&2; exit 1"})
 	if r := s.run("export", "--profile", "p"); r.code != 0 {
 		t.Fatalf("export failed:\n%s", r)
 	}
-	// The login prints what it read, as a debugging login script might.
-	leak := s.write("leak.txt", "debug: key "+secret+" token tok-"+secret+"\n", 0o600)
-	r := s.run("refresh", "--profile", "p", "--force", "--command", "cat "+leak+" >&2; exit 1")
-	i := strings.Index(r.stderr, "Error:")
-	if r.code != 1 || i < 0 {
-		t.Fatalf("want the login to fail:\n%s", r)
+
+	// The cached credentials expire (their clock cannot be moved from
+	// outside, so their expiry is moved back) and the session ends: exec
+	// needs the login now, and it fails.
+	files, _ := cacheFiles(t, cacheDir)
+	if len(files) != 1 {
+		t.Fatalf("want one cache file, got %v", files)
 	}
-	if strings.Contains(r.stderr[i:], secret) || !strings.Contains(r.stderr[i:], "debug: key "+"[REDACTED]") {
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	cached, ok := rec["credentials"].(map[string]any)
+	if !ok || cached["secretAccessKey"] != secret {
+		t.Fatalf("the cache does not hold the credentials:\n%s", data)
+	}
+	cached["expiration"] = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if data, err = json.Marshal(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.write("session-ended", "", 0o600)
+
+	logFile := filepath.Join(s.home, "exec.log")
+	r := s.run("exec", "--profile", "p", "--log", logFile, "--", "true")
+	i := strings.Index(r.stderr, "Error:")
+	if r.code != 1 || i < 0 || !strings.Contains(r.stderr, "(all of it is in "+logFile+")") {
+		t.Fatalf("want the login to fail and its output's end repeated on stderr:\n%s", r)
+	}
+	if strings.Contains(r.stderr, secret) || !strings.Contains(r.stderr[i:], "debug: key [REDACTED]") {
 		t.Errorf("the Error text repeats a cached secret:\n%s", r.stderr[i:])
 	}
 }
