@@ -190,17 +190,24 @@ func New(opts Options) (*Provider, error) {
 		profile = "default"
 	}
 	c := providerConfig{Options: opts, profile: profile}
-	if opts.LoginCommand == "" && opts.SSOLogin != SSOLoginNone {
-		// A profile that cannot be read gets no login; Retrieve reports why.
-		if info, err := source.LoadProfile(context.Background(), profile); err == nil && info.IsSSO() {
-			if opts.SSOLogin == SSOLoginAWSCLI {
-				c.LoginCommand = resolve.AWSCLILoginCommand(profile)
-			} else {
-				c.signIn = &info.SSO
-			}
+	c.chooseSSOLogin()
+	return newProvider(c)
+}
+
+// chooseSSOLogin sets the login of an IAM Identity Center profile that has
+// no login command, as SSOLogin says.
+func (c *providerConfig) chooseSSOLogin() {
+	if c.LoginCommand != "" || c.SSOLogin == SSOLoginNone {
+		return
+	}
+	// A profile that cannot be read gets no login; Retrieve reports why.
+	if info, err := source.LoadProfile(context.Background(), c.profile, c.sdkOpts...); err == nil && info.IsSSO() {
+		if c.SSOLogin == SSOLoginAWSCLI {
+			c.LoginCommand = resolve.AWSCLILoginCommand(c.profile)
+		} else {
+			c.signIn = &info.SSO
 		}
 	}
-	return newProvider(c)
 }
 
 // providerConfig is what New and FromSettings decided, and what tests

@@ -72,7 +72,7 @@ func TestSentinelsFromRealFailures(t *testing.T) {
 				return Options{LoginCommand: "exit 3"}
 			}},
 		{name: "no login command", want: "ErrNoLoginCommand",
-			setup: func(*testing.T, *simEnv) Options { return Options{} }},
+			setup: func(*testing.T, *simEnv) Options { return Options{SSOLogin: SSOLoginNone} }},
 		{name: "a login that logs nobody in", want: "ErrStillInvalid",
 			setup: func(*testing.T, *simEnv) Options { return Options{LoginCommand: "true"} }},
 		{name: "an export command that prints garbage", want: "ErrExportFailed",

@@ -151,6 +151,7 @@ func newSimProviderWith(t *testing.T, c providerConfig) (*Provider, *events) {
 		c.LoginOutput = io.Discard
 	}
 	c.OnEvent = rec.add
+	c.chooseSSOLogin()
 	p, err := newProvider(c)
 	if err != nil {
 		t.Fatal(err)

@@ -433,8 +433,8 @@ func TestLoginRefusesProfilesWithoutSSO(t *testing.T) {
 	w.write(".aws/config", string(config)+"\n[profile half]\nsso_session = half\n\n[sso-session half]\nsso_start_url = "+ssoStartURL+"\n", 0o600)
 	for profile, want := range map[string]string{
 		"keys":    `Error: profile "keys" does not use IAM Identity Center`,
-		"missing": `Error: profile "missing" is not defined in the shared config file.`,
-		"half":    `Error: profile "half": [sso-session half] lacks sso_region in the shared config file.`,
+		"missing": `Error: profile "missing" is not in ~/.aws/config or ~/.aws/credentials`,
+		"half":    `Error: profile "half" uses IAM Identity Center, but [sso-session half] in ~/.aws/config has no sso_region.`,
 	} {
 		r := w.run("login", "--profile", profile)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, want) {

@@ -45,7 +45,7 @@ type ssoStatus struct {
 	Session     string    `json:"session,omitempty"`
 	CacheFile   string    `json:"cacheFile,omitempty"`
 	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
-	Refreshable bool      `json:"refreshable"` // renewable silently now
+	Refreshable *bool     `json:"refreshable,omitempty"` // renewable silently now; nil when no token is cached
 	// RegistrationExpiresAt bounds silent renewal.
 	RegistrationExpiresAt *time.Time `json:"registrationExpiresAt,omitempty"`
 	Error                 string     `json:"error,omitempty"`
@@ -247,7 +247,7 @@ func (a *app) buildStatus(r *resolved) (statusReport, error) {
 			rep.SSOSession.Error = "no cached SSO token (run the login command)"
 		} else {
 			session = &s
-			rep.SSOSession.CacheFile, rep.SSOSession.ExpiresAt, rep.SSOSession.Refreshable = s.CacheFile, s.ExpiresAt, s.Refreshable
+			rep.SSOSession.CacheFile, rep.SSOSession.ExpiresAt, rep.SSOSession.Refreshable = s.CacheFile, s.ExpiresAt, &s.Refreshable
 			if !s.RegistrationExpiresAt.IsZero() {
 				rep.SSOSession.RegistrationExpiresAt = &s.RegistrationExpiresAt
 			}
@@ -408,7 +408,7 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 		switch {
 		case s.Error != "":
 			fmt.Fprintf(w, "SSO session:  %s; %s\n", kind, s.Error)
-		case s.Refreshable:
+		case s.Refreshable != nil && *s.Refreshable:
 			until := ""
 			if s.RegistrationExpiresAt != nil {
 				until = " until " + s.RegistrationExpiresAt.Local().Format("2006-01-02")

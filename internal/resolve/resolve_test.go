@@ -183,7 +183,7 @@ func TestLoginCommandPrecedence(t *testing.T) {
 		{name: "the flag wins", profile: "dev", flag: "login-flag", env: "login-env", settings: "login-settings", want: "login-flag"},
 		{name: "then the environment", profile: "dev", env: "login-env", settings: "login-settings", want: "login-env"},
 		{name: "then the settings", profile: "dev", settings: "login-settings", want: "login-settings"},
-		{name: "then aws sso login for an SSO profile", profile: "dev", want: "aws sso login --profile dev"},
+		{name: "then the built-in sign-in for an SSO profile", profile: "dev", want: "awsfresh login --profile dev"},
 		{name: "none for a profile without SSO", profile: "fromenv", want: "<none>"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +259,8 @@ func TestSettingsFilesPrecedence(t *testing.T) {
 }
 
 // TestSelfInvocationSkipped: a configured command that runs awsfresh
-// itself is skipped (never recursed into), and the next one is used.
+// itself is skipped (never recursed into), and the next one is used: for
+// an SSO profile, the built-in sign-in, which runs in process.
 func TestSelfInvocationSkipped(t *testing.T) {
 	u := newUser(t)
 	u.env[resolve.EnvRefreshCommand] = "awsfresh refresh --profile dev"
@@ -270,7 +271,7 @@ func TestSelfInvocationSkipped(t *testing.T) {
 	in := u.input()
 	in.Profile = "dev"
 	r := u.resolve(in)
-	if line(r.Login) != "aws sso login --profile dev" || r.Export != nil {
+	if line(r.Login) != "awsfresh login --profile dev" || !r.Login.Builtin || r.Export != nil {
 		t.Errorf("login %q, export %q: want the commands that run awsfresh skipped", line(r.Login), line(r.Export))
 	}
 	if len(r.Skipped) != 3 {

@@ -15,7 +15,7 @@ const MaxFileSize = 1 << 20
 // Why a settings file cannot be read, wrapped in a *FileError.
 var (
 	ErrNotRegular = errors.New("not a regular file")
-	ErrTooLarge   = errors.New("larger than 1 MiB")
+	ErrTooLarge   = errors.New("larger than 1048576 bytes (1 MiB)")
 )
 
 // readSettingsFile reads a settings file without ever blocking on it or
