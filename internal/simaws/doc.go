@@ -8,7 +8,8 @@
 //     GetSessionToken;
 //   - IAM Identity Center portal (restJson): GetRoleCredentials;
 //   - SSO OIDC (restJson): CreateToken with grant type refresh_token;
-//   - Bedrock Runtime (restJson): Converse.
+//   - Bedrock Runtime (restJson): Converse, and InvokeModel with an
+//     Anthropic Messages body (what Claude Code sends).
 //
 // The real AWS SDK for Go v2 reaches it through the service-specific endpoint
 // variables returned by [Server.Env]; the AWS CLI through --endpoint-url.
