@@ -28,12 +28,33 @@ type resolveOptions struct {
 // resolve reads settings and decides profile, commands, timeout and the
 // environment of child commands.
 func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error) {
+	in, err := a.resolveInput(ro)
+	if err != nil {
+		return nil, err
+	}
+	res, err := resolve.Resolve(ctx, in)
+	var te *resolve.TimeoutError
+	switch {
+	case errors.As(err, &te):
+		return nil, usageError{err}
+	case err != nil:
+		return nil, &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
+	}
+	for _, s := range res.Skipped {
+		a.debugf("skipping %s", s)
+	}
+	return &resolved{Result: res}, nil
+}
+
+// resolveInput is what this invocation resolves with: the global flags,
+// the environment and the working directory.
+func (a *app) resolveInput(ro resolveOptions) (resolve.Input, error) {
 	if a.flags.timeout < 0 {
-		return nil, usageError{errors.New("--timeout must be positive")}
+		return resolve.Input{}, usageError{errors.New("--timeout must be positive")}
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
-		return nil, err
+		return resolve.Input{}, err
 	}
 	self, _ := os.Executable()
 	in := resolve.Input{
@@ -53,18 +74,7 @@ func (a *app) resolve(ctx context.Context, ro resolveOptions) (*resolved, error)
 	} else {
 		in.LoginCommand = ro.commandFlag
 	}
-	res, err := resolve.Resolve(ctx, in)
-	var te *resolve.TimeoutError
-	switch {
-	case errors.As(err, &te):
-		return nil, usageError{err}
-	case err != nil:
-		return nil, &exitError{code: wording.ExitUsage, lines: []string{"Error: " + err.Error()}}
-	}
-	for _, s := range res.Skipped {
-		a.debugf("skipping %s", s)
-	}
-	return &resolved{Result: res}, nil
+	return in, nil
 }
 
 // checkTrust refuses commands from a project's settings the user has not
@@ -83,12 +93,11 @@ func (a *app) newEngine(r *resolved, onEvent func(engine.Event)) (*engine.Engine
 
 // newEngineWith is newEngine with a last say on the options.
 func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func(*engine.Options)) (*engine.Engine, error) {
-	var src source.Source
-	if r.Export != nil {
-		src = &source.Command{Command: r.Export.Line, Env: r.ChildEnv, Timeout: r.Timeout, RegionName: r.ProfileInfo.Region}
-	} else {
-		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions, Timeout: min(r.Timeout, source.DefaultSDKTimeout)}
+	timeout := r.Timeout
+	if r.Export == nil {
+		timeout = min(r.Timeout, source.DefaultSDKTimeout)
 	}
+	src := r.CredentialSource(timeout)
 	if r.needSessionToken {
 		src = &source.SessionToken{Base: src}
 	}

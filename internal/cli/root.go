@@ -76,7 +76,7 @@ login command, bounded by a deadline and never in a loop, and hands out the new 
 	pf.StringArrayVar(&a.flags.settings, "settings", nil, "extra settings `file` (repeatable)")
 	pf.DurationVar(&a.flags.timeout, "timeout", 0, "deadline for each command awsfresh runs (default 3m, or $AWSFRESH_TIMEOUT)")
 	pf.BoolVar(&a.flags.debug, "debug", false, "explain what awsfresh decides and why, on stderr")
-	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.statusCommand(), a.trustCommand(), a.demoCommand())
+	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.statusCommand(), a.doctorCommand(), a.setupCommand(), a.trustCommand(), a.demoCommand())
 	return root
 }
 

@@ -83,7 +83,7 @@ func Classify(err error) Kind {
 	if errors.As(err, &api) {
 		code, msg := api.ErrorCode(), api.ErrorMessage()
 		switch {
-		case strings.Contains(msg, "Signature expired") || clockCodes[code]:
+		case strings.Contains(msg, "Signature expired") || strings.Contains(msg, "Signature not yet current") || clockCodes[code]:
 			return KindClockSkew
 		case loginExpiredCodes[code]:
 			return KindLoginExpired

@@ -7,6 +7,7 @@ type AwsfreshCommand struct {
 	Subcommand string // "refresh", "export", "login", …; "" when none is given
 	Profile    string // the --profile value; "" when not given
 	Format     string // the --format value; "" when not given
+	Command    string // the --command value; "" when not given
 }
 
 // awsfreshSubcommands are the words that name an awsfresh command.
@@ -61,7 +62,14 @@ func parseAwsfresh(command, self string, depth int) (AwsfreshCommand, bool) {
 				c.Format = value
 			}
 			continue
-		case "--settings", "--timeout", "--command", "--region", "--log":
+		case "--command":
+			if !hasValue && j+1 < len(args) {
+				j++
+				value = args[j]
+			}
+			c.Command = value
+			continue
+		case "--settings", "--timeout", "--region", "--log":
 			if !hasValue {
 				j++ // the flag's value is not a subcommand
 			}

@@ -15,6 +15,8 @@ func TestParseAwsfreshCommand(t *testing.T) {
 		{"env AWS_REGION=eu-west-1 awsfresh refresh", true, AwsfreshCommand{Subcommand: "refresh"}},
 		{"sh -c 'awsfresh export --profile p'", true, AwsfreshCommand{Subcommand: "export", Profile: "p"}},
 		{"/self/bin/tool refresh --profile x", true, AwsfreshCommand{Subcommand: "refresh", Profile: "x"}},
+		{"awsfresh refresh --profile dev --command 'saml2aws login --skip-prompt'", true, AwsfreshCommand{Subcommand: "refresh", Profile: "dev", Command: "saml2aws login --skip-prompt"}},
+		{"awsfresh export --command=x.sh", true, AwsfreshCommand{Subcommand: "export", Command: "x.sh"}},
 		{"aws sso login --profile dev", false, AwsfreshCommand{}},
 		{"", false, AwsfreshCommand{}},
 	} {
