@@ -59,7 +59,7 @@ error. Nothing is printed that is a secret: access key ids are masked as in stat
 		Example: `  awsfresh doctor --profile dev
   awsfresh doctor --offline
   awsfresh doctor --json | jq '.checks[] | select(.status == "problem")'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := a.resolveInput(resolveOptions{})
 			if err != nil {
@@ -118,6 +118,14 @@ func printDoctor(w io.Writer, rep *doctor.Report) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s.\n", strings.Join(counts, ", "))
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 func plural(n int, word string) string {

@@ -144,8 +144,10 @@ func TestDoctorHealthy(t *testing.T) {
 		t.Errorf("--offline made %d signed requests (exit %d): %v", n, r.code, s.sim.Counts())
 	}
 
-	if u := s.run("doctor", "--nope"); u.code != 2 {
-		t.Errorf("bad flag: exit %d, want 2\n%s", u.code, u)
+	for _, args := range [][]string{{"doctor", "--nope"}, {"doctor", "extra"}} {
+		if u := s.run(args...); u.code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, u.code, u)
+		}
 	}
 }
 

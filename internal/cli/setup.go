@@ -27,7 +27,13 @@ func (a *app) setupCommand() *cobra.Command {
 		Long:  `Setup writes the configuration that makes a program get its AWS credentials through awsfresh.`,
 		Example: `  awsfresh setup claude --profile dev
   awsfresh setup claude --profile dev --region eu-west-1 --project --dry-run`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown program %q for \"awsfresh setup\" (known: claude)", args[0])}
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(a.setupClaudeCommand())
 	return cmd
@@ -70,7 +76,7 @@ exit status says whether the settings were written (0) or refused (2), not what 
 		Example: `  awsfresh setup claude --profile dev
   awsfresh setup claude --profile dev --region us-west-2 --dry-run
   awsfresh setup claude --profile dev --project`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.user && o.project {
 				return usageError{errors.New("--user and --project cannot be used together")}
@@ -241,7 +247,7 @@ func (a *app) planClaude(ctx context.Context, r *resolve.Result, existing *setti
 	p.set([]string{settings.KeyCredentialExport}, export, existing.CredentialExport, existing.CredentialExport != "")
 
 	env := func(k string) (string, bool) { v, ok := existing.Env[k]; return v, ok }
-	if v, ok := env("CLAUDE_CODE_USE_BEDROCK"); !ok || !truthyEnv(v) {
+	if v, ok := env("CLAUDE_CODE_USE_BEDROCK"); !ok || !doctor.Truthy(v) {
 		p.set([]string{settings.KeyEnv, "CLAUDE_CODE_USE_BEDROCK"}, "1", v, ok)
 	}
 	region, had := env("AWS_REGION")
@@ -278,15 +284,6 @@ func (a *app) planClaude(ctx context.Context, r *resolve.Result, existing *setti
 func defaultHasCredentials(ctx context.Context, r *resolve.Result) bool {
 	def, err := source.LoadProfile(ctx, "default", r.SDKOptions...)
 	return err == nil && def.Exists && (def.IsSSO() || def.RoleARN != "" || def.CredentialProcess != "" || def.StaticKeys)
-}
-
-// truthyEnv is how Claude Code reads a boolean environment variable.
-func truthyEnv(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 // setupTarget is the settings file to write: the user's, or the current

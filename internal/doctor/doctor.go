@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -172,6 +173,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 type doctor struct {
 	opts   Options
 	getenv func(string) string
+
+	mu     sync.Mutex // the network checks report concurrently
 	checks map[string]Check
 
 	res         *resolve.Result // nil when the settings could not be read
@@ -185,6 +188,8 @@ func (d *doctor) set(id string, s Status, msg, fix string) {
 	if s == OK || s == Skipped {
 		fix = ""
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.checks[id] = Check{ID: id, Status: s, Message: printable(msg), Fix: printable(fix)}
 }
 
@@ -332,8 +337,9 @@ func printable(s string) string {
 	return b.String()
 }
 
-// truthy is how Claude Code reads a boolean environment variable.
-func truthy(v string) bool {
+// Truthy is how Claude Code reads a boolean environment variable such as
+// CLAUDE_CODE_USE_BEDROCK.
+func Truthy(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "1", "true", "yes", "on":
 		return true
@@ -345,7 +351,7 @@ func truthy(v string) bool {
 // Code is set to use Bedrock, a warning otherwise (awsfresh may serve
 // something else entirely).
 func (d *doctor) bedrockSeverity() Status {
-	if truthy(d.claudeEnv("CLAUDE_CODE_USE_BEDROCK")) {
+	if Truthy(d.claudeEnv("CLAUDE_CODE_USE_BEDROCK")) {
 		return Problem
 	}
 	return Warning

@@ -51,6 +51,8 @@ func (d *doctor) checkProfile() {
 	d.checkKind()
 
 	switch envRegion := firstEnv(d.getenv, "AWS_REGION", "AWS_DEFAULT_REGION"); {
+	case !p.Exists:
+		d.skip(IDProfileRegion, "the profile is not defined")
 	case p.Region != "":
 		d.ok(IDProfileRegion, "region %s (the profile's)", p.Region)
 	case envRegion != "" || d.claudeRegion() != "":
@@ -84,7 +86,7 @@ func (d *doctor) checkKind() {
 				"give awsfresh another profile to read: move the credential_process to a new profile (e.g. [profile "+p.Name+"-fresh]) and keep "+quote(p.Name)+"'s own credentials")
 			return
 		}
-		d.ok(IDProfileKind, "credential_process: %s", p.CredentialProcess)
+		d.ok(IDProfileKind, "credential_process `%s`", p.CredentialProcess)
 	case p.RoleARN != "":
 		d.ok(IDProfileKind, "assumes role %s: the AWS SDK renews it silently", p.RoleARN)
 	case p.StaticKeys:
@@ -225,7 +227,8 @@ var staticKeyEnv = [...]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AW
 func (d *doctor) checkClaude() {
 	claudeIDs := []string{IDClaudeBedrock, IDClaudeRegion, IDClaudeRefresh, IDClaudeExport, IDClaudeStaticKeys, IDClaudeTrust}
 	if d.settingsErr != nil {
-		d.set(IDClaudeSettings, Problem, redact(d.settingsErr), "fix the file at that position (awsfresh reads no settings, and setup changes nothing, until it is valid JSON)")
+		// Settings errors never hold a value, and redacting would mangle the path.
+		d.set(IDClaudeSettings, Problem, d.settingsErr.Error(), "fix the file at that position (awsfresh reads no settings, and setup changes nothing, until it is valid JSON)")
 		for _, id := range claudeIDs {
 			d.skip(id, "the settings could not be read")
 		}
@@ -256,7 +259,7 @@ func (d *doctor) checkClaude() {
 		d.ok(IDClaudeSettings, "read %s", strings.Join(read, ", "))
 	}
 
-	d.checkClaudeEnv("CLAUDE_CODE_USE_BEDROCK", IDClaudeBedrock, truthy,
+	d.checkClaudeEnv("CLAUDE_CODE_USE_BEDROCK", IDClaudeBedrock, Truthy,
 		"Claude Code uses the Anthropic API, not Bedrock")
 	d.checkClaudeEnv("AWS_REGION", IDClaudeRegion, func(v string) bool { return v != "" },
 		"Claude Code has no AWS_REGION (it does not read the profile's region)")
@@ -304,7 +307,7 @@ func (d *doctor) checkClaudeRefresh() {
 	c, isAwsfresh := settings.ParseAwsfreshCommand(v.Value, d.opts.Resolve.Self)
 	switch {
 	case !isAwsfresh:
-		d.set(IDClaudeRefresh, Warning, "awsAuthRefresh runs "+v.Value+" directly: no deadline, and nothing stops it from running again and again",
+		d.set(IDClaudeRefresh, Warning, "awsAuthRefresh runs `"+v.Value+"` directly: no deadline, and nothing stops it from running again and again",
 			d.setupFix()+" (keeps that command, run by awsfresh)")
 	case c.Subcommand != "refresh" && c.Subcommand != "login":
 		d.set(IDClaudeRefresh, Problem, "awsAuthRefresh runs awsfresh "+cmp.Or(c.Subcommand, "without a command")+", which does not log in", d.setupFix())
@@ -324,7 +327,7 @@ func (d *doctor) checkClaudeExport() {
 	c, isAwsfresh := settings.ParseAwsfreshCommand(v.Value, d.opts.Resolve.Self)
 	switch {
 	case !isAwsfresh:
-		d.set(IDClaudeExport, Warning, "awsCredentialExport runs "+v.Value+" directly: no deadline, no cache, no login when it expires",
+		d.set(IDClaudeExport, Warning, "awsCredentialExport runs `"+v.Value+"` directly: no deadline, no cache, no login when it expires",
 			d.setupFix()+" (keeps that command, run by awsfresh)")
 	case c.Subcommand != "export":
 		d.set(IDClaudeExport, Problem, "awsCredentialExport runs awsfresh "+cmp.Or(c.Subcommand, "without a command")+", which prints no credentials", d.setupFix())
@@ -346,7 +349,7 @@ func (d *doctor) claudeProgram(id string, v *settings.Value) {
 			"put awsfresh on PATH, or run "+d.setupFix()+" (it writes the full path)")
 		return
 	}
-	d.ok(id, "%s (%s %s)", v.Value, v.File.Scope, v.File.Path)
+	d.ok(id, "`%s` (%s %s)", v.Value, v.File.Scope, v.File.Path)
 }
 
 func (d *doctor) checkTrust() {
@@ -410,12 +413,12 @@ func (d *doctor) checkLogin() {
 	}
 	// The built-in IAM Identity Center sign-in needs nothing on PATH.
 	if c, ok := settings.ParseAwsfreshCommand(l.Line, d.opts.Resolve.Self); ok && c.Subcommand == "login" {
-		d.ok(IDLoginCommand, "the built-in IAM Identity Center sign-in: %s (from %s)", l.Line, l.From)
+		d.ok(IDLoginCommand, "the built-in IAM Identity Center sign-in `%s` (from %s)", l.Line, l.From)
 		return
 	}
 	prog := settings.CommandProgram(l.Line)
 	if c, ok := settings.ParseAwsfreshCommand(l.Line, d.opts.Resolve.Self); ok {
-		d.set(IDLoginCommand, Problem, "the login command "+l.Line+" (from "+l.From+") runs awsfresh "+cmp.Or(c.Subcommand, "without a command")+", which does not log in",
+		d.set(IDLoginCommand, Problem, "the login command `"+l.Line+"` (from "+l.From+") runs awsfresh "+cmp.Or(c.Subcommand, "without a command")+", which does not log in",
 			"set the login command to the real login, e.g. aws sso login --profile "+creds.ShellQuote(d.profile.Name))
 		return
 	}
@@ -425,14 +428,14 @@ func (d *doctor) checkLogin() {
 		if prog == "aws" {
 			fix = "install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html), or fix the login command (from " + l.From + ")"
 		}
-		d.set(IDLoginCommand, Problem, "the login command "+l.Line+" runs "+prog+", which is not on PATH", fix)
+		d.set(IDLoginCommand, Problem, "the login command `"+l.Line+"` runs "+prog+", which is not on PATH", fix)
 		return
 	}
 	where := ""
 	if path != prog {
 		where = " (" + path + ")"
 	}
-	d.ok(IDLoginCommand, "%s, from %s; %s found%s", l.Line, l.From, prog, where)
+	d.ok(IDLoginCommand, "`%s` (from %s): %s found%s", l.Line, l.From, prog, where)
 }
 
 // renewsWithoutLogin reports whether the profile's credentials come

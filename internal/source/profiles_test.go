@@ -11,6 +11,7 @@ func TestSuggestProfile(t *testing.T) {
 	known := []string{"default", "dev", "prod", "staging-admin"}
 	for _, tc := range []struct{ name, want string }{
 		{"devv", "dev"},
+		{"dve", "dev"},
 		{"Dev", "dev"},
 		{"prd", "prod"},
 		{"staging", "staging-admin"}, // prefix
