@@ -127,6 +127,10 @@ func TestDoctorHealthy(t *testing.T) {
 		t.Errorf("InvokeModel requests: %d, want 1", n)
 	}
 	assertNoSecret(t, r, secret, key)
+	// It changed nothing: no awsfresh cache, no settings written.
+	if _, err := os.Stat(filepath.Join(s.home, ".cache", "awsfresh")); err == nil {
+		t.Error("the doctor wrote awsfresh's cache")
+	}
 
 	// The human form: one line a check, a count at the end.
 	h := s.run("doctor")

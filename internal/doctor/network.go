@@ -24,6 +24,15 @@ import (
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
+// unreachable says that what could not be reached: it did not answer
+// before the deadline, or the connection failed.
+func unreachable(ctx context.Context, what string, deadline time.Duration, err error) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("%s did not answer within %s", what, wording.Duration(deadline))
+	}
+	return what + " could not be reached: " + redact(err)
+}
+
 // maxSkew is how far AWS lets a request's signing time be off.
 const maxSkew = 5 * time.Minute
 
@@ -86,7 +95,7 @@ func (d *doctor) obtain(ctx context.Context) (creds.Credentials, bool) {
 		msg := "cannot get credentials without a login from " + src.Describe() + ": " + redact(err)
 		switch engine.Classify(err) {
 		case engine.KindNetwork:
-			msg = fmt.Sprintf("could not reach AWS within %s to get credentials from %s: %s", wording.Duration(d.opts.Deadlines.Credentials), src.Describe(), redact(err))
+			msg = "could not reach AWS to get credentials from " + src.Describe() + ": " + redact(err)
 			fix = "check the network, VPN or proxy (HTTPS_PROXY), then run awsfresh doctor again"
 		case engine.KindClockSkew:
 			fix = clockFix
@@ -140,7 +149,7 @@ func (d *doctor) verify(ctx context.Context, c creds.Credentials, dates *dateRec
 	case engine.KindLoginExpired, engine.KindNoCredentials:
 		d.set(IDVerify, Problem, "AWS rejects the credentials ("+c.MaskedKeyID()+"): "+redact(err), d.loginFix())
 	case engine.KindNetwork:
-		d.set(IDVerify, Problem, fmt.Sprintf("STS did not answer within %s: %s", wording.Duration(d.opts.Deadlines.Verify), redact(err)), "check the network, VPN or proxy (HTTPS_PROXY)")
+		d.set(IDVerify, Problem, unreachable(ctx, "STS", d.opts.Deadlines.Verify, err), "check the network, VPN or proxy (HTTPS_PROXY)")
 	case engine.KindAccessDenied:
 		d.set(IDVerify, Warning, "STS GetCallerIdentity is denied (an organization policy?): "+redact(err), "nothing to do unless other requests fail too")
 	default:
@@ -187,7 +196,13 @@ func abs(d time.Duration) time.Duration {
 // bedrockEndpoint is the Bedrock Runtime endpoint Claude Code would use
 // for region, and the base endpoint when one is configured.
 func (d *doctor) bedrockEndpoint(ctx context.Context, region string) (url, base string, err error) {
-	base = cmp.Or(d.claudeEnv("ANTHROPIC_BEDROCK_BASE_URL"), d.getenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), d.getenv("AWS_ENDPOINT_URL"))
+	// Claude Code's own override, unless a project file (untrusted code)
+	// would send the signed request elsewhere.
+	override := d.getenv("ANTHROPIC_BEDROCK_BASE_URL")
+	if v, f := d.settingsEnv("ANTHROPIC_BEDROCK_BASE_URL"); f != nil && !f.Scope.NeedsTrust() {
+		override = v
+	}
+	base = cmp.Or(override, d.getenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), d.getenv("AWS_ENDPOINT_URL"))
 	if base != "" {
 		return base, base, nil
 	}
@@ -222,7 +237,7 @@ func (d *doctor) checkEndpoint(ctx context.Context, dates *dateRecorder) {
 	start := time.Now()
 	resp, err := dates.client("Bedrock").Do(req)
 	if err != nil {
-		d.set(IDBedrockEndpoint, d.bedrockSeverity(), fmt.Sprintf("%s did not answer within %s: %s", url, wording.Duration(d.opts.Deadlines.Endpoint), redact(err)),
+		d.set(IDBedrockEndpoint, d.bedrockSeverity(), unreachable(ctx, url, d.opts.Deadlines.Endpoint, err),
 			"check the network, VPN, proxy (HTTPS_PROXY) or firewall for "+url)
 		return
 	}
@@ -294,7 +309,7 @@ func (d *doctor) checkModel(ctx context.Context, c creds.Credentials, dates *dat
 	case kind == engine.KindLoginExpired:
 		d.set(IDBedrockModel, sev, "Bedrock rejects the credentials: "+redact(err), d.loginFix())
 	case kind == engine.KindNetwork:
-		d.set(IDBedrockModel, sev, fmt.Sprintf("Bedrock did not answer within %s: %s", wording.Duration(d.opts.Deadlines.Model), redact(err)), "check the network, VPN or proxy (HTTPS_PROXY)")
+		d.set(IDBedrockModel, sev, unreachable(ctx, "Bedrock", d.opts.Deadlines.Model, err), "check the network, VPN or proxy (HTTPS_PROXY)")
 	default:
 		d.set(IDBedrockModel, sev, "the request to "+what+" failed: "+redact(err), listFix)
 	}
