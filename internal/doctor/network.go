@@ -66,11 +66,11 @@ func (d *doctor) credentialSource() (source.Source, string) {
 		}
 		return &source.SDKChain{Profile: d.profile.Name, Timeout: d.opts.Deadlines.Credentials}, ""
 	}
-	// What export would refuse to run, the doctor does not run either.
-	if e := d.res.Export; e != nil && e.Value != nil && e.Value.File.Scope.NeedsTrust() {
-		if d.res.CheckTrust(d.opts.TrustStore, e) != nil {
-			return nil, "not run: the export command comes from a project file that is not trusted (see " + IDClaudeTrust + ")"
-		}
+	// What export would refuse to run, the doctor does not run either: an
+	// export command, or an env entry that steers the SDK (AWS_CONFIG_FILE,
+	// endpoints), from a project file the user has not trusted.
+	if err := d.res.CheckTrust(d.opts.TrustStore, d.res.Export); err != nil {
+		return nil, "not asked: " + err.Error() + " (see " + IDClaudeTrust + ")"
 	}
 	if d.res.Export == nil && (!d.profile.Exists || d.profileErr != nil) {
 		return nil, "no profile to get credentials from"
