@@ -20,7 +20,12 @@ const tempPrefix = ".tmp-"
 
 // Write replaces the file at path with data, creating missing directories
 // with mode 0700. The file gets mode 0600.
-func Write(path string, data []byte) (err error) {
+func Write(path string, data []byte) error { return WriteMode(path, data, 0o600) }
+
+// WriteMode is Write for a file that is not secret and keeps the mode perm
+// (a settings file others may read, say). The temporary file is 0600 until
+// its content is complete.
+func WriteMode(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -44,6 +49,9 @@ func Write(path string, data []byte) (err error) {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -92,7 +93,7 @@ func (a *app) runExec(ctx context.Context, args []string, logFile string) error 
 		logw = f
 	}
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), wording.EscapeLines(fmt.Sprintf(format, args...)))
+		fmt.Fprintf(logw, "%s awsfresh: %s\n", time.Now().Format("15:04:05"), termtext.EscapeLines(fmt.Sprintf(format, args...)))
 	}
 	warns := &warnings{}
 	onEvent := func(ev engine.Event) {

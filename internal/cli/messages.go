@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -46,7 +47,7 @@ func (e *outputElsewhere) Unwrap() error { return e.err }
 func (a *app) describe(err error) *exitError {
 	var usage usageError
 	if errors.As(err, &usage) {
-		return &exitError{code: exitUsage, lines: []string{"Error: " + wording.Escape(usage.Error()), "Run 'awsfresh --help' for usage."}}
+		return &exitError{code: exitUsage, lines: []string{"Error: " + termtext.Escape(usage.Error()), "Run 'awsfresh --help' for usage."}}
 	}
 	if lines := profileLines(err); lines != nil {
 		return &exitError{code: exitUsage, lines: lines}
@@ -84,7 +85,7 @@ func (a *app) describe(err error) *exitError {
 	}
 	// The lines repeat names, paths and command output from outside.
 	for i, l := range lines {
-		lines[i] = wording.Escape(l)
+		lines[i] = termtext.Escape(l)
 	}
 	return &exitError{code: exitCode(t.Situation), lines: lines}
 }

@@ -19,7 +19,7 @@ func TestREADMECommandsExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile(`awsfresh (refresh|export|exec|login|status|trust|demo|completion)\b`).FindAllStringSubmatch(string(data), -1) {
+	for _, m := range regexp.MustCompile(`awsfresh (refresh|export|exec|login|status|doctor|setup|trust|demo|completion)\b`).FindAllStringSubmatch(string(data), -1) {
 		seen[m[1]] = true
 	}
 	if len(seen) < 6 {

@@ -9,6 +9,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/progress"
 	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -84,7 +85,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 		left := time.Until(c.Expiration)
 		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid for %s (until %s).\n", profile, wording.Duration(left), c.Expiration.Local().Format("15:04 MST"))
 	case res.Identity != "":
-		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid (%s).\n", profile, wording.Escape(res.Identity))
+		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are valid (%s).\n", profile, termtext.Escape(res.Identity))
 	default:
 		fmt.Fprintf(a.io.Stderr, "Credentials for profile %q are present (expiry unknown).\n", profile)
 	}
@@ -94,7 +95,7 @@ func (a *app) printValid(profile string, res engine.Result) {
 func (a *app) printEvent(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventLoginStarted:
-		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, wording.Duration(ev.Timeout), wording.Escape(ev.Command))
+		fmt.Fprintf(a.io.Stderr, "awsfresh: running the login command for profile %q (timeout %s): %s\n", ev.Profile, wording.Duration(ev.Timeout), termtext.Escape(ev.Command))
 	case engine.EventLoginFinished:
 		a.debugf("login command finished in %s", ev.Elapsed.Round(time.Millisecond))
 	case engine.EventRetrieve:
@@ -124,7 +125,7 @@ func (l *liveProgress) onEvent(ev engine.Event) {
 	case engine.EventLoginStarted:
 		l.app.printEvent(ev)
 		if l.show {
-			l.display.Start(wording.Escape(ev.Command), ev.Timeout)
+			l.display.Start(termtext.Escape(ev.Command), ev.Timeout)
 		}
 		return
 	case engine.EventLoginFinished, engine.EventLoginFailed:

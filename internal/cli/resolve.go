@@ -33,30 +33,9 @@ type resolveOptions struct {
 // resolveUnchecked reads settings and decides profile, commands, timeout
 // and the environment of child commands (resolve also checks the profile).
 func (a *app) resolveUnchecked(ctx context.Context, ro resolveOptions) (*resolved, error) {
-	if a.flags.timeout < 0 {
-		return nil, usageError{errors.New("--timeout must be positive")}
-	}
-	cwd, err := os.Getwd()
+	in, err := a.resolveInput(ro)
 	if err != nil {
 		return nil, err
-	}
-	self, _ := os.Executable()
-	in := resolve.Input{
-		Getenv:        a.io.Getenv,
-		Environ:       a.io.Environ(),
-		Self:          self,
-		ProjectDir:    cwd,
-		HomeDir:       a.io.Getenv("HOME"),
-		ConfigDir:     a.io.Getenv("CLAUDE_CONFIG_DIR"),
-		SettingsFiles: a.flags.settings,
-		Profile:       a.flags.profile,
-		Timeout:       a.flags.timeout,
-		CommandFrom:   commandFlag,
-	}
-	if ro.forExport {
-		in.ExportCommand = ro.commandFlag
-	} else {
-		in.LoginCommand = ro.commandFlag
 	}
 	res, err := resolve.Resolve(ctx, in)
 	var te *resolve.TimeoutError
@@ -77,6 +56,37 @@ func (a *app) resolveUnchecked(ctx context.Context, ro resolveOptions) (*resolve
 	}
 	a.resolved = &resolved{Result: res}
 	return a.resolved, nil
+}
+
+// resolveInput is what this invocation resolves with: the global flags,
+// the environment and the working directory.
+func (a *app) resolveInput(ro resolveOptions) (resolve.Input, error) {
+	if a.flags.timeout < 0 {
+		return resolve.Input{}, usageError{errors.New("--timeout must be positive")}
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return resolve.Input{}, err
+	}
+	self, _ := os.Executable()
+	in := resolve.Input{
+		Getenv:        a.io.Getenv,
+		Environ:       a.io.Environ(),
+		Self:          self,
+		ProjectDir:    cwd,
+		HomeDir:       a.io.Getenv("HOME"),
+		ConfigDir:     a.io.Getenv("CLAUDE_CONFIG_DIR"),
+		SettingsFiles: a.flags.settings,
+		Profile:       a.flags.profile,
+		Timeout:       a.flags.timeout,
+		CommandFrom:   commandFlag,
+	}
+	if ro.forExport {
+		in.ExportCommand = ro.commandFlag
+	} else {
+		in.LoginCommand = ro.commandFlag
+	}
+	return in, nil
 }
 
 // flushBrokenSettings warns of the settings files the call could not use
@@ -124,12 +134,11 @@ func (a *app) newEngine(r *resolved, onEvent func(engine.Event)) (*engine.Engine
 
 // newEngineWith is newEngine with a last say on the options.
 func (a *app) newEngineWith(r *resolved, onEvent func(engine.Event), adjust func(*engine.Options)) (*engine.Engine, error) {
-	var src source.Source
-	if r.Export != nil {
-		src = &source.Command{Command: r.Export.Line, Env: r.ChildEnv, Timeout: r.Timeout, RegionName: r.ProfileInfo.Region}
-	} else {
-		src = &source.SDKChain{Profile: r.Profile, LoadOptions: r.SDKOptions, Timeout: min(r.Timeout, source.DefaultSDKTimeout)}
+	timeout := r.Timeout
+	if r.Export == nil {
+		timeout = min(r.Timeout, source.DefaultSDKTimeout)
 	}
+	src := r.CredentialSource(timeout)
 	if r.SourceRefused != nil {
 		src = refusedSource{Source: src, err: r.SourceRefused}
 	}

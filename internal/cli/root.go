@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/internal/source"
-	"github.com/awsfresh/awsfresh/internal/wording"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 )
 
 // Version is set at build time with -ldflags "-X github.com/awsfresh/awsfresh/internal/cli.Version=…".
@@ -104,7 +104,7 @@ login command, bounded by a deadline and never in a loop, and hands out the new 
 	_ = root.RegisterFlagCompletionFunc("profile", completeProfiles)
 	_ = root.MarkPersistentFlagFilename("settings", "json")
 	_ = root.RegisterFlagCompletionFunc("timeout", cobra.NoFileCompletions)
-	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.loginCommand(), a.statusCommand(), a.trustCommand(), a.demoCommand())
+	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.execCommand(), a.loginCommand(), a.statusCommand(), a.doctorCommand(), a.setupCommand(), a.trustCommand(), a.demoCommand())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "demo" || c.Name() == "completion" {
@@ -228,12 +228,12 @@ func useLine(cmd *cobra.Command) string {
 
 func (a *app) debugf(format string, args ...any) {
 	if a.flags.debug {
-		fmt.Fprintln(a.io.Stderr, "awsfresh: "+wording.Escape(fmt.Sprintf(format, args...)))
+		fmt.Fprintln(a.io.Stderr, "awsfresh: "+termtext.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintln(a.io.Stderr, "Warning: "+wording.Escape(fmt.Sprintf(format, args...)))
+	fmt.Fprintln(a.io.Stderr, "Warning: "+termtext.Escape(fmt.Sprintf(format, args...)))
 }
 
 // report prints err the SPEC's way and returns the exit code. A usage
@@ -251,7 +251,7 @@ func (a *app) report(err error, cmd *cobra.Command) int {
 	}
 	a.flushBrokenSettings(ee.lines)
 	for _, l := range ee.lines {
-		fmt.Fprintln(a.io.Stderr, wording.Escape(l))
+		fmt.Fprintln(a.io.Stderr, termtext.Escape(l))
 	}
 	return ee.code
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/source"
 	"github.com/awsfresh/awsfresh/internal/ssologin"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
 
@@ -133,14 +134,14 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 				switch {
 				case asJSON:
 				case asLine:
-					fmt.Fprintln(a.io.Stdout, wording.Escape(statusLine(rep, now)))
+					fmt.Fprintln(a.io.Stdout, termtext.Escape(statusLine(rep, now)))
 				default:
 					if i > 0 {
 						fmt.Fprintln(a.io.Stdout)
 					}
 					var b strings.Builder
 					printStatus(&b, rep, now)
-					io.WriteString(a.io.Stdout, wording.EscapeLines(b.String()))
+					io.WriteString(a.io.Stdout, termtext.EscapeLines(b.String()))
 				}
 			}
 			if err != nil {
@@ -490,7 +491,7 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	var out strings.Builder
 	for _, r := range b.String() {
-		if r != '\n' && wording.NeedsEscape(r) {
+		if r != '\n' && termtext.NeedsEscape(r) {
 			fmt.Fprintf(&out, `\u%04x`, r)
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsfresh/awsfresh/internal/settings"
-	"github.com/awsfresh/awsfresh/internal/wording"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 )
 
 func (a *app) trustCommand() *cobra.Command {
@@ -77,19 +77,19 @@ func isProjectSettingsFile(path string) bool {
 // entry of the file, escaped, values included (the user needs to see what
 // will run; the file is theirs to read anyway).
 func printTrusted(w io.Writer, tr *settings.Trusted) {
-	fmt.Fprintf(w, "Trusted %s (sha256 %s).\n", wording.Escape(tr.Path), tr.SHA256[:16])
+	fmt.Fprintf(w, "Trusted %s (sha256 %s).\n", termtext.Escape(tr.Path), tr.SHA256[:16])
 	fs := tr.Settings
 	var trusted, allowed []string
 	for _, key := range fs.Keys {
 		switch name, isEnv := strings.CutPrefix(key, settings.KeyEnv+"."); {
 		case key == settings.KeyAuthRefresh:
-			trusted = append(trusted, "run the login command (awsAuthRefresh): "+wording.Escape(fs.AuthRefresh))
+			trusted = append(trusted, "run the login command (awsAuthRefresh): "+termtext.Escape(fs.AuthRefresh))
 		case key == settings.KeyCredentialExport:
-			trusted = append(trusted, "run the export command (awsCredentialExport): "+wording.Escape(fs.CredentialExport))
+			trusted = append(trusted, "run the export command (awsCredentialExport): "+termtext.Escape(fs.CredentialExport))
 		case isEnv && settings.EnvAllowedUntrusted(name):
-			allowed = append(allowed, wording.Escape(name+"="+fs.Env[name]))
+			allowed = append(allowed, termtext.Escape(name+"="+fs.Env[name]))
 		case isEnv:
-			trusted = append(trusted, "set "+wording.Escape(name+"="+fs.Env[name])+" for the commands awsfresh runs and the program of 'awsfresh exec'")
+			trusted = append(trusted, "set "+termtext.Escape(name+"="+fs.Env[name])+" for the commands awsfresh runs and the program of 'awsfresh exec'")
 		}
 	}
 	if len(trusted) == 0 {

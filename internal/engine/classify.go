@@ -113,7 +113,7 @@ func Classify(err error) Kind {
 	if errors.As(err, &api) {
 		code, msg := api.ErrorCode(), api.ErrorMessage()
 		switch {
-		case strings.Contains(msg, "Signature expired") || clockCode(code):
+		case strings.Contains(msg, "Signature expired") || strings.Contains(msg, "Signature not yet current") || clockCode(code):
 			return KindClockSkew
 		case credentialsRefusedCode(code) || ssoTokenRefusedCode(code):
 			return KindLoginExpired

@@ -50,6 +50,8 @@ func TestClassify(t *testing.T) {
 			"Signature expired: 20240101T000000Z is now earlier than 20240101T001500Z (20240101T002000Z - 5 min.)"), engine.KindClockSkew},
 		{"InvalidSignatureException, signature expired", apiErr("InvalidSignatureException",
 			"Signature expired: 20240101T000000Z is now earlier than 20240101T001500Z (20240101T002000Z - 5 min.)"), engine.KindClockSkew},
+		{"SignatureDoesNotMatch, signature not yet current", apiErr("SignatureDoesNotMatch",
+			"Signature not yet current: 20240101T002000Z is still later than 20240101T001500Z (20240101T001000Z + 5 min.)"), engine.KindClockSkew},
 		{"net.OpError", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}, engine.KindNetwork},
 		{"net.DNSError", &net.DNSError{Err: "no such host", Name: "sts.amazonaws.com", IsNotFound: true}, engine.KindNetwork},
 		{"timeout net.Error", fmt.Errorf("send request: %w", timeoutErr{}), engine.KindNetwork},

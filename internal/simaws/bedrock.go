@@ -76,8 +76,13 @@ func (s *Server) handleConverse(rp *reply, r *http.Request, body []byte) {
 
 	s.mu.Lock()
 	denied := s.deniedLocked(OpConverse, c)
+	modelDenied := s.modelDeniedLocked(modelID)
 	delay := s.converseDelay
 	s.mu.Unlock()
+	if modelDenied {
+		rp.jsonError(http.StatusForbidden, "AccessDeniedException", map[string]any{"message": "You don't have access to the model with the specified model ID."})
+		return
+	}
 	if denied {
 		rp.jsonError(http.StatusForbidden, "AccessDeniedException", map[string]any{"message": fmt.Sprintf(
 			"User: %s is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:%s::foundation-model/%s because no identity-based policy allows the bedrock:InvokeModel action",

@@ -14,7 +14,8 @@
 //     pages a browser visits: the device flow's verification page (one
 //     POST approves; see [Server.ApproveDevice]) and the authorize page,
 //     which redirects to the client's 127.0.0.1 listener;
-//   - Bedrock Runtime (restJson): Converse.
+//   - Bedrock Runtime (restJson): Converse, and InvokeModel with an
+//     Anthropic Messages body (what Claude Code sends).
 //
 // The real AWS SDK for Go v2 reaches it through the service-specific endpoint
 // variables returned by [Server.Env]; the AWS CLI through --endpoint-url.

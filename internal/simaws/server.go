@@ -319,7 +319,7 @@ func (s *Server) SetConverseDelay(d time.Duration) {
 }
 
 // Deny makes op (one of the Op constants for a signed operation:
-// GetCallerIdentity, AssumeRole, GetSessionToken, Converse) answer
+// GetCallerIdentity, AssumeRole, GetSessionToken, Converse, InvokeModel) answer
 // AccessDenied (STS) or AccessDeniedException (Bedrock) for otherwise valid
 // credentials of who. who is an access key ID, an identity ARN as
 // GetCallerIdentity reports it, or "*" for everyone. Deny(OpGetRoleCredentials,
@@ -467,6 +467,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rp.op = OpConverse
 		s.count(rp.op)
 		s.handleConverse(rp, r, body)
+	case strings.HasPrefix(p, "/model/") && strings.HasSuffix(p, "/invoke"):
+		rp.op = OpInvokeModel
+		s.count(rp.op)
+		s.handleInvokeModel(rp, r, body)
 	case p == "/" || p == "":
 		s.handleSTS(rp, r, body)
 	default:

@@ -81,9 +81,9 @@ func ProfileNames(opts ...func(*config.LoadOptions) error) ([]string, error) {
 // SuggestProfile returns the name in names that name is most likely a typo
 // of, or "" when none is close: the same name in another case, a unique
 // name it starts, or one at most a third of its letters away (a swap of
-// two letters counts as one).
+// two letters counts as one). A name that is among names needs none.
 func SuggestProfile(name string, names []string) string {
-	if name == "" {
+	if name == "" || slices.Contains(names, name) {
 		return ""
 	}
 	lower := strings.ToLower(name)

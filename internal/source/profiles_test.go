@@ -18,7 +18,10 @@ func TestSuggestProfile(t *testing.T) {
 		{"Prod", "prod"},       // case
 		{"stagign", "staging"}, // swap in a longer name
 		{"dev-adm", "dev-admin"},
-		{"stag", "staging"}, // the only name it starts
+		{"stag", "staging"},    // the only name it starts
+		{"devv", "dev"},        // one added
+		{"defualt", "default"}, // a swap in the middle
+		{"dev", ""},            // it exists: nothing to suggest
 		{"nosuch", ""},
 		{"", ""},
 	}

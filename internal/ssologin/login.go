@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+
+	"github.com/awsfresh/awsfresh/internal/termtext"
 )
 
 // OIDC grant types.
@@ -190,9 +192,9 @@ func (l *login) header() {
 	}
 	profile := ""
 	if l.Profile != "" {
-		profile = fmt.Sprintf(" for profile %q", printable(l.Profile))
+		profile = fmt.Sprintf(" for profile %q", termtext.Escape(l.Profile))
 	}
-	fmt.Fprintf(l.Output, "Signing in to IAM Identity Center (%s)%s %s (%s).\n", printable(l.Session.StartURL), profile, what, l.choice.Reason)
+	fmt.Fprintf(l.Output, "Signing in to IAM Identity Center (%s)%s %s (%s).\n", termtext.Escape(l.Session.StartURL), profile, what, l.choice.Reason)
 }
 
 func (l *login) deviceFlow(ctx context.Context) (*ssooidc.CreateTokenOutput, registration, error) {
@@ -222,7 +224,7 @@ func (l *login) deviceFlow(ctx context.Context) (*ssooidc.CreateTokenOutput, reg
 		link = aws.ToString(auth.VerificationUri)
 	}
 	l.header()
-	fmt.Fprintf(l.Output, "Open this URL in a browser, on this or any other device, and approve the request:\n\n    %s\n\nThe page must show this code: %s\n", printable(link), printable(FormatUserCode(aws.ToString(auth.UserCode))))
+	fmt.Fprintf(l.Output, "Open this URL in a browser, on this or any other device, and approve the request:\n\n    %s\n\nThe page must show this code: %s\n", termtext.Escape(link), termtext.Escape(FormatUserCode(aws.ToString(auth.UserCode))))
 	if l.choice.OpenBrowser {
 		defer l.openBrowser(ctx, link)()
 	}
@@ -323,7 +325,7 @@ func (l *login) authCodeFlow(ctx context.Context) (*ssooidc.CreateTokenOutput, r
 	if l.choice.OpenBrowser {
 		where = "A browser opens at this URL; if it does not, open it yourself, on this machine"
 	}
-	fmt.Fprintf(l.Output, "%s:\n\n    %s\n\n", where, printable(authorize))
+	fmt.Fprintf(l.Output, "%s:\n\n    %s\n\n", where, termtext.Escape(authorize))
 	if l.choice.OpenBrowser {
 		defer l.openBrowser(ctx, authorize)()
 	}
@@ -403,7 +405,7 @@ func callbackHandler(state string, done func(callback)) http.Handler {
 			return
 		}
 		if e := q.Get("error"); e != "" {
-			err := fmt.Errorf("IAM Identity Center refused the sign-in: %s", printable(e))
+			err := fmt.Errorf("IAM Identity Center refused the sign-in: %s", termtext.Escape(e))
 			if e == "access_denied" {
 				err = ErrDenied
 			}
@@ -466,20 +468,6 @@ func randomURLSafe(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails (crypto/rand)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// printable escapes terminal control characters in text that came from
-// outside (a URL, a code, a profile name) before it reaches a terminal.
-func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, `\x%02x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // Builtin returns Login as a login the engine runs (engine.Login.Builtin):

@@ -1,4 +1,6 @@
-package wording
+// Package termtext makes text from outside awsfresh safe to print on a
+// terminal. It is a leaf: every package that prints may use it.
+package termtext
 
 import (
 	"fmt"
