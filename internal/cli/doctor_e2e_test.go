@@ -201,7 +201,7 @@ func TestDoctorMissingProfile(t *testing.T) {
 		t.Errorf("exit %d, want 1\n%s", r.code, r)
 	}
 	wantCheck(t, r, checks, doctor.IDProfileExists, "problem",
-		[]string{`profile "devv" does not exist`, `did you mean "dev"?`, "profiles: dev"},
+		[]string{`profile "devv" is not in`, `did you mean "dev"?`, "profiles: dev"},
 		[]string{"awsfresh doctor --profile dev", "aws configure sso --profile devv"})
 	wantCheck(t, r, checks, doctor.IDCredentials, "skipped", nil, nil)
 	if h := s.run("doctor", "--profile", "devv"); h.code != 1 || !strings.Contains(h.stdout, "fix: awsfresh doctor --profile dev") {

@@ -114,7 +114,11 @@ func (a *app) setupClaude(ctx context.Context, o setupClaudeOptions) error {
 	profile := r.ProfileInfo
 	if !profile.Exists {
 		e := source.ProfileNotFound(profile.Name, r.SDKOptions...)
-		return configError(e.Error(), "Nothing was changed. Create the profile first (aws configure sso --profile "+creds.ShellQuote(profile.Name)+"), or name another with --profile.")
+		msg := e.Error()
+		if e.Suggestion != "" {
+			msg += fmt.Sprintf("; did you mean %q?", e.Suggestion)
+		}
+		return configError(msg, "Nothing was changed. Create the profile first (aws configure sso --profile "+creds.ShellQuote(profile.Name)+"), or name another with --profile.")
 	}
 
 	target, err := setupTarget(r, in, o.project)

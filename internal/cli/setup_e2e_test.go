@@ -272,7 +272,7 @@ func TestSetupClaudeErrors(t *testing.T) {
 		t.Errorf("no region:\n%s", r)
 	}
 	r = s.run("setup", "claude", "--profile", "dve")
-	if r.code != 2 || !strings.Contains(r.stderr, `profile "dve" does not exist; did you mean "dev"?`) {
+	if r.code != 2 || !strings.Contains(r.stderr, `profile "dve" is not in ~/.aws/config or ~/.aws/credentials (profiles: dev)`) {
 		t.Errorf("missing profile:\n%s", r)
 	}
 	for _, args := range [][]string{{"setup", "claude", "--profile", "dev", "--user", "--project"}, {"setup", "vim"}, {"setup", "claude", "extra"}} {

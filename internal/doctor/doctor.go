@@ -211,6 +211,9 @@ func (d *doctor) resolve(ctx context.Context) error {
 		return err
 	case err == nil:
 		d.res, d.profile, d.profileFrom = res, res.ProfileInfo, res.ProfileFrom
+		if broken := res.Settings.Broken(); len(broken) > 0 {
+			d.settingsErr = broken[0].Err
+		}
 		return nil
 	case isSettingsError(err):
 		d.settingsErr = err

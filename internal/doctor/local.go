@@ -31,6 +31,15 @@ func (d *doctor) localChecks(ctx context.Context) {
 	d.checkLogin()
 }
 
+// sdkOptions are the settings' options for the SDK (AWS_CONFIG_FILE, say),
+// when the settings could be read.
+func (d *doctor) sdkOptions() []func(*config.LoadOptions) error {
+	if d.res == nil {
+		return nil
+	}
+	return d.res.SDKOptions
+}
+
 func (d *doctor) checkProfile() {
 	p, q := d.profile, creds.ShellQuote(d.profile.Name)
 	switch {
@@ -38,12 +47,16 @@ func (d *doctor) checkProfile() {
 		d.set(IDProfileExists, Problem, "profile "+quote(p.Name)+" cannot be read: "+redact(d.profileErr),
 			"fix the profile's section in "+configFile())
 	case !p.Exists:
-		e := source.ProfileNotFound(p.Name)
+		e := source.ProfileNotFound(p.Name, d.sdkOptions()...)
+		msg := e.Error()
+		if e.Suggestion != "" {
+			msg += fmt.Sprintf("; did you mean %q?", e.Suggestion)
+		}
 		fix := "create it: aws configure sso --profile " + q + " (IAM Identity Center), or aws configure --profile " + q + " (access keys)"
 		if e.Suggestion != "" {
 			fix = "awsfresh doctor --profile " + creds.ShellQuote(e.Suggestion) + ", or " + fix
 		}
-		d.set(IDProfileExists, Problem, e.Error(), fix)
+		d.set(IDProfileExists, Problem, msg, fix)
 	default:
 		d.ok(IDProfileExists, "profile %s is defined (from %s)", quote(p.Name), d.profileFrom)
 	}
@@ -373,6 +386,8 @@ func (d *doctor) checkTrust() {
 				seen[ue.Path] = true
 				files = append(files, creds.ShellQuote(ue.Path))
 			}
+		case isSettingsError(err) && !errors.As(err, new(*settings.TrustStoreError)):
+			// A settings file that cannot be read: claude.settings says so.
 		case err != nil:
 			d.set(IDClaudeTrust, Warning, "the trust store cannot be read: "+redact(err), "fix or remove the file it names")
 			return
