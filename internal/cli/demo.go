@@ -236,8 +236,8 @@ func (a *app) runDemo(ctx context.Context) error {
 	ok, failed := demoCalls(ctx, srv, tl, demoRun)
 	stopBG()
 	tl.check(failed == 0 && ok > 0, "%d calls succeeded, %d failed", ok, failed)
-	tl.check(renewals.Load() >= 1, "credentials were renewed in the background before they expired (%d times)", renewals.Load())
-	tl.check(tokenRenewals.Load() >= 1, "the SSO access token was renewed silently with its refresh token (%d times)", tokenRenewals.Load())
+	tl.check(renewals.Load() >= 1, "credentials were renewed in the background before they expired (%s)", plural(int(renewals.Load()), "time"))
+	tl.check(tokenRenewals.Load() >= 1, "the SSO access token was renewed silently with its refresh token (%s)", plural(int(tokenRenewals.Load()), "time"))
 	n := sim.Count(simaws.OpStartDeviceAuthorization)
 	tl.check(n == 2, "the SSO session ended once and one sign-in renewed it (%d sign-ins in all)", n)
 
