@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"strings"
+
+	"github.com/awsfresh/awsfresh/internal/termtext"
 )
 
 // diffOp is one line of an edit script: ' ' kept, '-' removed, '+' added.
@@ -22,7 +24,7 @@ func unifiedDiff(aName, bName, a, b string) string {
 	al, bl := splitLines(a), splitLines(b)
 	ops := diffLines(al, bl)
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", aName, bName)
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", termtext.Escape(aName), termtext.Escape(bName))
 	const context = 3
 	// Walk the script, emitting a hunk around each run of changes.
 	for i := 0; i < len(ops); {

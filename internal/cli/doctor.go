@@ -11,6 +11,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/doctor"
 	"github.com/awsfresh/awsfresh/internal/resolve"
+	"github.com/awsfresh/awsfresh/internal/termtext"
 )
 
 func (a *app) doctorCommand() *cobra.Command {
@@ -98,7 +99,10 @@ func (a *app) runDoctor(ctx context.Context, in resolve.Input, offline bool) (*d
 
 // printDoctor prints the report for a person: one line a check, the fix
 // under warnings and problems, and a count.
-func printDoctor(w io.Writer, rep *doctor.Report) {
+func printDoctor(out io.Writer, rep *doctor.Report) {
+	// Names, paths, regions and AWS's words come from outside: escaped.
+	w := new(strings.Builder)
+	defer func() { io.WriteString(out, termtext.EscapeLines(w.String())) }()
 	region := ""
 	if rep.Region != "" {
 		region = ", region " + rep.Region

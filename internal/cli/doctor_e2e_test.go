@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -440,4 +441,43 @@ func TestDoctorAWSUnreachableIsBounded(t *testing.T) {
 		wantCheck(t, r, checks, doctor.IDBedrockEndpoint, "problem", []string{"did not answer within 3 seconds"}, nil)
 		wantCheck(t, r, checks, doctor.IDClock, "skipped", nil, nil)
 	})
+}
+
+// TestDoctorRegionIsNotAHost: a region is part of the endpoint's host
+// name, so a value such as "x@127.0.0.1:PORT/" would send the doctor's
+// request to another host. The doctor refuses it as a region and connects
+// nowhere.
+func TestDoctorRegionIsNotAHost(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	s.staticProfile(t, "dev", "us-east-1")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	for k := range s.env {
+		if strings.HasPrefix(k, "AWS_ENDPOINT_URL") {
+			delete(s.env, k)
+		}
+	}
+	bad := "x@" + ln.Addr().String() + "/"
+	s.env["AWS_REGION"] = bad
+	s.userSettings(t, map[string]any{"env": map[string]any{"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": bad}})
+	r, checks := s.doctorJSON(t, "--profile", "dev", "--offline")
+	wantCheck(t, r, checks, doctor.IDBedrockEndpoint, "problem", []string{"is not an AWS region name"}, nil)
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the doctor connected to %s %d times", ln.Addr(), n)
+	}
 }

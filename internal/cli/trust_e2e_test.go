@@ -45,6 +45,14 @@ func TestProjectEnvIsAnAllowList(t *testing.T) {
 			t.Errorf("%s: exec ran its program with an untrusted project env:\n%s", name, r)
 		}
 	}
+	// An allowed name whose value would steer requests (a region is part
+	// of every endpoint's host name) or read as shell code needs trust too.
+	for name, value := range map[string]string{"AWS_REGION": "x@127.0.0.1:19999/", "AWS_DEFAULT_REGION": "us-east-1;$(id)"} {
+		project := s.write("work/.claude/settings.json", `{"env": {"`+name+`": "`+value+`"}}`, 0o644)
+		if r := s.run("exec", "--", "true"); r.code != 2 || !strings.Contains(r.stderr, "the env setting "+name+" in "+project) {
+			t.Errorf("%s=%s: exec ran its program with it untrusted:\n%s", name, value, r)
+		}
+	}
 	// The allowed names, in any case, need no trust.
 	s.write("work/.claude/settings.json", `{"env": {"AWS_REGION": "eu-west-1", "aws_default_region": "eu-west-1", "CLAUDE_CODE_USE_BEDROCK": "1", "ANTHROPIC_MODEL": "m", "ANTHROPIC_SMALL_FAST_MODEL": "h"}}`, 0o644)
 	os.Remove(marker)

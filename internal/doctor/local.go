@@ -421,7 +421,7 @@ func (d *doctor) checkLogin() {
 			d.ok(IDLoginCommand, "none configured, none needed: profile %s gets credentials without a login", quote(d.profile.Name))
 		default:
 			d.set(IDLoginCommand, Warning, "no login command: when the credentials can no longer be renewed, awsfresh cannot log in again",
-				"AWSFRESH_REFRESH_COMMAND='LOGIN COMMAND', or awsAuthRefresh: \"awsfresh refresh --profile "+d.profile.Name+" --command 'LOGIN COMMAND'\"")
+				"AWSFRESH_REFRESH_COMMAND='LOGIN COMMAND', or awsAuthRefresh: \"awsfresh refresh --profile "+creds.ShellQuote(d.profile.Name)+" --command 'LOGIN COMMAND'\"")
 		}
 		return
 	}

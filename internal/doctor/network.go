@@ -206,6 +206,11 @@ func (d *doctor) bedrockEndpoint(ctx context.Context, region string) (url, base 
 	if base != "" {
 		return base, base, nil
 	}
+	// The region becomes part of the host name: "x@host:port/" would send
+	// the request elsewhere.
+	if !settings.ValidRegion(region) {
+		return "", "", fmt.Errorf("%q is not an AWS region name", region)
+	}
 	ep, err := bedrockruntime.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, bedrockruntime.EndpointParameters{Region: aws.String(region)})
 	if err != nil {
 		return "", "", err
@@ -259,7 +264,7 @@ func (d *doctor) checkModel(ctx context.Context, c creds.Credentials, dates *dat
 	}
 	model, from, why := d.model(region)
 	if model == "" {
-		d.set(IDBedrockModel, Warning, why, "set ANTHROPIC_MODEL to a Bedrock inference profile id (aws bedrock list-inference-profiles --region "+region+")")
+		d.set(IDBedrockModel, Warning, why, "set ANTHROPIC_MODEL to a Bedrock inference profile id (aws bedrock list-inference-profiles --region "+creds.ShellQuote(region)+")")
 		return
 	}
 	_, base, err := d.bedrockEndpoint(ctx, region)
@@ -290,7 +295,7 @@ func (d *doctor) checkModel(ctx context.Context, c creds.Credentials, dates *dat
 		return
 	}
 	sev := d.bedrockSeverity()
-	listFix := "set ANTHROPIC_MODEL to a model id offered in " + region + " (aws bedrock list-inference-profiles --region " + region + ")"
+	listFix := "set ANTHROPIC_MODEL to a model id offered in " + region + " (aws bedrock list-inference-profiles --region " + creds.ShellQuote(region) + ")"
 	var api smithy.APIError
 	code := ""
 	if errors.As(err, &api) {

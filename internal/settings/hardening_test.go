@@ -30,6 +30,8 @@ func TestEnvAllowList(t *testing.T) {
 		"CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_CLIENT_CERT",
 		// Ours, and anything unknown.
 		"AWSFRESH_REFRESH_COMMAND", "AWSFRESH_NESTED", "SOME_NEW_VARIABLE", "",
+		// Look-alikes that Unicode case mapping would fold onto an allowed name.
+		"AWS_PROFıLE", "ANTHROPıC_MODEL",
 	} {
 		if EnvAllowedUntrusted(name) {
 			t.Errorf("EnvAllowedUntrusted(%q) = true, want false", name)
@@ -352,5 +354,34 @@ func TestIsSettingsError(t *testing.T) {
 	}
 	if IsSettingsError(errors.New("x")) || IsSettingsError(nil) {
 		t.Error("IsSettingsError of another error")
+	}
+}
+
+// An allowed name with a value that steers requests or reads as shell code
+// needs trust like any other entry.
+func TestEnvValueAllowedUntrusted(t *testing.T) {
+	for _, tt := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"AWS_REGION", "eu-west-1", true},
+		{"aws_default_region", "us-gov-west-1", true},
+		{"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION", "us-east-1", true},
+		{"AWS_REGION", "x@127.0.0.1:19999/", false},
+		{"AWS_REGION", "us-east-1;$(id)", false},
+		{"AWS_REGION", "US-EAST-1", false},
+		{"AWS_REGION", "1us-east-1", false},
+		{"AWS_REGION", "us--east-1", false},
+		{"AWS_REGION", "", false},
+		{"ANTHROPIC_MODEL", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", true},
+		{"ANTHROPIC_MODEL", "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc", true},
+		{"AWS_PROFILE", "dev", true},
+		{"AWS_PROFILE", "dev $(id)", false},
+		{"AWS_PROFILE", "dev\x1b]0;owned\x07", false},
+		{"MAX_THINKING_TOKENS", "1024", true},
+	} {
+		if got := EnvValueAllowedUntrusted(tt.name, tt.value); got != tt.want {
+			t.Errorf("EnvValueAllowedUntrusted(%q, %q) = %v, want %v", tt.name, tt.value, got, tt.want)
+		}
 	}
 }

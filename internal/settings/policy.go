@@ -53,7 +53,66 @@ var untrustedEnv = [...]string{
 // above). Names compare case-insensitively: some programs read
 // environment names that way, and Windows does.
 func EnvAllowedUntrusted(name string) bool {
-	return slices.Contains(untrustedEnv[:], strings.ToUpper(name))
+	upper, ok := asciiUpper(name)
+	return ok && slices.Contains(untrustedEnv[:], upper)
+}
+
+// asciiUpper upper-cases an ASCII name; ok is false for any other: Unicode
+// case mapping would let a look-alike (a dotless ı) match an allowed name.
+func asciiUpper(name string) (string, bool) {
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case c >= 0x80:
+			return "", false
+		case 'a' <= c && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b), true
+}
+
+// EnvValueAllowedUntrusted reports whether a project's settings may give
+// the allowed name this value without the user's trust. Regions must be
+// region names — a region is part of every endpoint's host name, so
+// "x@host:port/" would send requests elsewhere — and every other value is
+// a plain word (model ids, profile names, numbers, switches), which a
+// message may quote and a shell may run without surprises.
+func EnvValueAllowedUntrusted(name, value string) bool {
+	upper, _ := asciiUpper(name)
+	if strings.HasSuffix(upper, "REGION") {
+		return ValidRegion(value)
+	}
+	for _, c := range []byte(value) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("._:/@+=,-", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidRegion reports whether s has the form of an AWS region name
+// (us-east-1, eu-central-2, us-gov-west-1): lowercase words of letters
+// and digits joined by single hyphens, the first of letters only.
+func ValidRegion(s string) bool {
+	words := strings.Split(s, "-")
+	if len(s) > 32 || len(words) < 2 {
+		return false
+	}
+	for i, w := range words {
+		if w == "" {
+			return false
+		}
+		for _, c := range []byte(w) {
+			if !('a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // EnvAllowedUntrustedNames returns the names EnvAllowedUntrusted accepts,
@@ -72,7 +131,7 @@ func (v *Value) NeedsTrust() bool {
 		return false
 	}
 	if name, ok := strings.CutPrefix(v.Key, KeyEnv+"."); ok {
-		return !EnvAllowedUntrusted(name)
+		return !EnvAllowedUntrusted(name) || !EnvValueAllowedUntrusted(name, v.Value)
 	}
 	return true
 }

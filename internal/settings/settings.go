@@ -365,8 +365,10 @@ func findProject(start, home, configDir string) (claudeDir string, found bool, i
 			}
 			ignored = append(ignored, err)
 		}
-		if exists(filepath.Join(dir, ".git")) {
-			break // the repository's root: what is above is not the project's
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			// The repository's root (a .git folder, file, or even a broken
+			// link): what is above is not the project's.
+			break
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
