@@ -453,3 +453,14 @@ func TestCompletionAndHelp(t *testing.T) {
 		t.Errorf("export --help lost the global flags:\n%s", r)
 	}
 }
+
+// TestStatusLineLongTermKeys: a profile of long-term keys never needs a
+// login, whether or not anything was cached yet.
+func TestStatusLineLongTermKeys(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	s.staticProfile(t, "keys", "us-east-1")
+	if r := s.run("status", "--line", "--profile", "keys"); r.code != 0 || strings.TrimSpace(r.stdout) != "aws keys ok" {
+		t.Errorf("status --line before any export: want \"aws keys ok\":\n%s", r)
+	}
+}

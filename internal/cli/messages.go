@@ -158,7 +158,12 @@ func (a *app) nextStep(t wording.Text) string {
 		} else if t.Profile != "" {
 			name = creds.ShellQuote(t.Profile)
 		}
-		return "Configure a login command: pass --command, set AWSFRESH_REFRESH_COMMAND, or set awsAuthRefresh in ~/.claude/settings.json (for example \"aws sso login --profile " + name + "\")."
+		if r := a.resolved; r != nil && !r.ProfileInfo.Exists && r.Export == nil {
+			// Nothing is configured at all: a login command is not the fix.
+			return "No AWS credentials were found for profile " + name + " (no such profile, and none in the environment). Set one up: 'aws configure sso --profile " + name +
+				"' (IAM Identity Center) or 'aws configure --profile " + name + "' (access keys)."
+		}
+		return "Configure a login command: pass --command, set AWSFRESH_REFRESH_COMMAND, or set awsAuthRefresh in ~/.claude/settings.json (the command that renews this profile's credentials, for example \"saml2aws login --profile " + name + "\")."
 	}
 	return ""
 }

@@ -68,7 +68,7 @@ its stdin is /dev/null unless --interactive, so a prompt fails fast instead of h
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&commandLine, "command", "", "login command to run (default: $AWSFRESH_REFRESH_COMMAND, settings awsAuthRefresh, or aws sso login for an SSO profile)")
+	f.StringVar(&commandLine, "command", "", "login command to run (default: $AWSFRESH_REFRESH_COMMAND, settings awsAuthRefresh, or the built-in sign-in, awsfresh login, for an SSO profile)")
 	f.BoolVar(&force, "force", false, "run the login command even if the credentials are valid, and despite a cooldown")
 	f.BoolVar(&interactive, "interactive", false, "give the login command the terminal's stdin (for prompts such as MFA codes)")
 	return cmd

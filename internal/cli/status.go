@@ -302,6 +302,9 @@ func outlook(p source.Profile, c *engine.CredentialsStatus, session *source.SSOS
 			o.Now = true
 		}
 		return o
+	case p.StaticKeys && p.RoleARN == "" && p.CredentialProcess == "":
+		// Long-term keys in the files: nothing to log in to, cached or not.
+		return &loginOutlook{Never: true, Basis: "long-term keys"}
 	case c == nil:
 		return nil
 	case !c.Temporary && c.Expiration == nil:
@@ -341,8 +344,11 @@ func statusLine(rep statusReport, now time.Time) string {
 }
 
 // describeOutlook is the status line's answer, in words.
-func describeOutlook(o *loginOutlook, now time.Time) string {
+func describeOutlook(o *loginOutlook, session *ssoStatus, now time.Time) string {
+	noToken := session != nil && session.ExpiresAt.IsZero()
 	switch {
+	case o.Now && noToken:
+		return "now (no SSO session yet)"
 	case o.Now:
 		return "now (the SSO session has ended)"
 	case o.Never:
@@ -382,7 +388,7 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 		fmt.Fprintf(w, "Fix:          %s\n", p.Fix)
 	}
 	if o := rep.LoginNeeded; o != nil {
-		fmt.Fprintf(w, "Login needed: %s\n", describeOutlook(o, now))
+		fmt.Fprintf(w, "Login needed: %s\n", describeOutlook(o, rep.SSOSession, now))
 	}
 	fmt.Fprintf(w, "Source:       %s\n", rep.Engine.Source)
 	if c := rep.Engine.Credentials; c != nil {

@@ -50,7 +50,7 @@ func TestStatusLine(t *testing.T) {
 		if got := statusLine(rep, now); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
-		if rep.LoginNeeded != nil && describeOutlook(rep.LoginNeeded, now) == "" {
+		if rep.LoginNeeded != nil && describeOutlook(rep.LoginNeeded, rep.SSOSession, now) == "" {
 			t.Errorf("%s: no words for %+v", tt.name, rep.LoginNeeded)
 		}
 	}

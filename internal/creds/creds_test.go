@@ -158,6 +158,7 @@ func TestRedact(t *testing.T) {
 		"free-floating " + testSecret + " and " + testToken,
 		"known: my-known-value",
 		"Open https://device.sso.us-east-1.amazonaws.com/ and enter code ABCD-EFGH",
+		"open /home/u/.aws/sso/cache/8e3f1f0b4c2a9d7e6f5a4b3c2d1e0f9a8b7c6d5e.json: no such file",
 	}, "\n")
 	out := Redact(in, "my-known-value")
 	for _, secret := range []string{testKeyID, testSecret, testToken, "short-secret", "abcdefgh", "xyz123", "my-known-value", `"tok"`} {
@@ -165,7 +166,8 @@ func TestRedact(t *testing.T) {
 			t.Errorf("Redact left %q in:\n%s", secret, out)
 		}
 	}
-	for _, keep := range []string{"ASIA…6789", "ABCD-EFGH", "https://device.sso.us-east-1.amazonaws.com/", "other words"} {
+	for _, keep := range []string{"ASIA…6789", "ABCD-EFGH", "https://device.sso.us-east-1.amazonaws.com/", "other words",
+		"sso/cache/8e3f1f0b4c2a9d7e6f5a4b3c2d1e0f9a8b7c6d5e.json"} {
 		if !strings.Contains(out, keep) {
 			t.Errorf("Redact removed %q:\n%s", keep, out)
 		}

@@ -39,7 +39,9 @@ func Redact(s string, known ...string) string {
 	}
 	s = secretFieldPattern().ReplaceAllString(s, "${1}"+Redacted)
 	s = longTokenPattern().ReplaceAllStringFunc(s, func(m string) string {
-		if m == Redacted {
+		if m == Redacted || pathLike(m) {
+			// A path with a hex digest in it — the SHA-1 name of an SSO
+			// token cache file — is not a secret, and the user needs it.
 			return m
 		}
 		return Redacted
@@ -74,4 +76,11 @@ func EnvSecrets(env []string) []string {
 		}
 	}
 	return s
+}
+
+// pathLike reports whether s has no uppercase letter, '+' or '=': a path
+// or a lowercase digest. AWS secret keys and tokens are random base64,
+// which has them (a 40-character one lacks them once in a billion).
+func pathLike(s string) bool {
+	return !strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ+=")
 }

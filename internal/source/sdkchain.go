@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 )
@@ -79,13 +80,16 @@ func mintsFresh(source string) bool {
 }
 
 func (s *SDKChain) load(ctx context.Context) (aws.Config, error) {
-	opts := append([]func(*config.LoadOptions) error{config.WithSharedConfigProfile(s.Profile)}, s.LoadOptions...)
+	// The SDK's own log lines (IMDS fallbacks, retries) would reach
+	// stderr, which export keeps for awsfresh's messages: errors say it.
+	quiet := config.WithLogger(logging.Nop{})
+	opts := append([]func(*config.LoadOptions) error{quiet, config.WithSharedConfigProfile(s.Profile)}, s.LoadOptions...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	var notExist config.SharedConfigProfileNotExistError
 	if errors.As(err, &notExist) && s.Profile == "default" && cmp.Or(os.Getenv("AWS_PROFILE"), "default") == "default" {
 		// No default profile in the files: the SDK's chain without one
 		// (environment variables, web identity, container, instance role).
-		cfg, err = config.LoadDefaultConfig(ctx, s.LoadOptions...)
+		cfg, err = config.LoadDefaultConfig(ctx, append([]func(*config.LoadOptions) error{quiet}, s.LoadOptions...)...)
 	}
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("profile %q: %w", s.Profile, err)
