@@ -481,3 +481,20 @@ func TestDoctorRegionIsNotAHost(t *testing.T) {
 		t.Errorf("the doctor connected to %s %d times", ln.Addr(), n)
 	}
 }
+
+// TestDoctorDefaultFromEnvironment: with no default profile, the SDK's
+// chain serves default from key variables; the doctor gets and verifies
+// them and warns that nothing renews them, but finds no problem.
+func TestDoctorDefaultFromEnvironment(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	key, secret := s.staticProfile(t, "other", "us-east-1")
+	s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"] = key, secret
+	r, checks := s.doctorJSON(t)
+	wantCheck(t, r, checks, doctor.IDProfileExists, "warning", []string{"no default profile"}, nil)
+	wantCheck(t, r, checks, doctor.IDShadowEnvKeys, "warning", []string{"the only credentials"}, nil)
+	wantCheck(t, r, checks, doctor.IDVerify, "ok", nil, nil)
+	if r.code != 0 || strings.Contains(r.stdout+r.stderr, secret) {
+		t.Errorf("want exit 0 and no secret:\n%s", r)
+	}
+}

@@ -46,6 +46,11 @@ func (d *doctor) checkProfile() {
 	case d.profileErr != nil:
 		d.set(IDProfileExists, Problem, "profile "+quote(p.Name)+" cannot be read: "+redact(d.profileErr),
 			"fix the profile's section in "+configFile())
+	case !p.Exists && p.Name == "default":
+		// The SDK's chain serves default without a profile: environment
+		// variables, a container, an instance role.
+		d.set(IDProfileExists, Warning, "no default profile in the shared files; credentials can only come from the environment, a container or an instance role",
+			"for a login that awsfresh can renew, set up a named profile (aws configure sso --profile NAME) and pass --profile NAME")
 	case !p.Exists:
 		e := source.ProfileNotFound(p.Name, d.sdkOptions()...)
 		msg := e.Error()
@@ -125,6 +130,10 @@ func (d *doctor) checkShadowing(ctx context.Context) {
 		}
 	}
 	switch {
+	case len(keys) > 0 && !d.profile.Exists && d.profile.Name == "default":
+		// No profile to shadow: these keys are the credentials.
+		d.set(IDShadowEnvKeys, Warning, strings.Join(keys, ", ")+" set in this environment are the only credentials (there is no default profile), and nothing can refresh them when they expire",
+			"for credentials awsfresh can renew, set up a profile (aws configure sso --profile NAME) and pass --profile NAME")
 	case len(keys) > 0:
 		d.set(IDShadowEnvKeys, Problem, strings.Join(keys, ", ")+" set in this environment: AWS SDKs and Claude Code use these keys instead of profile "+quote(d.profile.Name)+", and nothing can refresh them",
 			"unset "+strings.Join(keys, " ")+" (and remove them from your shell's startup files)")

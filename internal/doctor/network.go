@@ -61,7 +61,7 @@ func (d *doctor) networkChecks(ctx context.Context) {
 // or why the doctor will not ask it.
 func (d *doctor) credentialSource() (source.Source, string) {
 	if d.res == nil {
-		if !d.profile.Exists || d.profileErr != nil {
+		if !d.profile.Exists && d.profile.Name != "default" || d.profileErr != nil {
 			return nil, "no profile to get credentials from"
 		}
 		return &source.SDKChain{Profile: d.profile.Name, Timeout: d.opts.Deadlines.Credentials}, ""
@@ -72,7 +72,7 @@ func (d *doctor) credentialSource() (source.Source, string) {
 	if err := d.res.SourceRefused; err != nil {
 		return nil, "not asked: " + err.Error() + " (see " + IDClaudeTrust + ")"
 	}
-	if d.res.Export == nil && (!d.profile.Exists || d.profileErr != nil) {
+	if d.res.Export == nil && (!d.profile.Exists && d.profile.Name != "default" || d.profileErr != nil) {
 		return nil, "no profile to get credentials from"
 	}
 	return d.res.CredentialSource(d.opts.Deadlines.Credentials), ""
@@ -162,17 +162,23 @@ const clockFix = "turn on time synchronization: sudo timedatectl set-ntp true (L
 
 func (d *doctor) checkClock(dates *dateRecorder, refused bool) {
 	skew, from, ok := dates.skew()
+	// A Date header counts whole seconds: a skew of minutes is told in
+	// minutes, so it reads the same on every run.
+	shown := abs(skew)
+	if shown > 2*time.Minute {
+		shown = shown.Round(time.Minute)
+	}
 	switch {
 	case refused && ok:
-		d.set(IDClock, Problem, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header), and AWS refused the request's time", wording.Duration(abs(skew)), aheadBehind(skew), from), clockFix)
+		d.set(IDClock, Problem, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header), and AWS refused the request's time", wording.Duration(shown), aheadBehind(skew), from), clockFix)
 	case refused:
 		d.set(IDClock, Problem, "AWS refused the request's time: this machine's clock is more than 5 minutes off", clockFix)
 	case !ok:
 		d.skip(IDClock, "no answer from AWS to compare the clock with")
 	case abs(skew) > maxSkew:
-		d.set(IDClock, Problem, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header); AWS refuses requests signed more than 5 minutes off", wording.Duration(abs(skew)), aheadBehind(skew), from), clockFix)
+		d.set(IDClock, Problem, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header); AWS refuses requests signed more than 5 minutes off", wording.Duration(shown), aheadBehind(skew), from), clockFix)
 	case abs(skew) > time.Minute:
-		d.set(IDClock, Warning, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header), close to the 5-minute limit", wording.Duration(abs(skew)), aheadBehind(skew), from), clockFix)
+		d.set(IDClock, Warning, fmt.Sprintf("this machine's clock is %s %s AWS (%s's Date header), close to the 5-minute limit", wording.Duration(shown), aheadBehind(skew), from), clockFix)
 	default:
 		d.ok(IDClock, "within %s of AWS (%s's Date header)", wording.Duration(max(abs(skew), time.Second)), from)
 	}
