@@ -279,8 +279,13 @@ func (e *Engine) decideLogin(rec record, now time.Time, req request, cause error
 	switch {
 	case !req.login:
 		return orFallback, cause
+	case e.opts.Nested && cause == nil: // a forced refresh
+		return failOnly, ErrNested
 	case e.opts.Nested:
+		// The cause is told, not wrapped: the error is the refusal.
 		return failOnly, fmt.Errorf("%w (%v)", ErrNested, cause)
+	case e.opts.Login == nil && cause == nil: // a forced refresh
+		return orFallback, fmt.Errorf("%w for profile %q", ErrNoLoginCommand, e.opts.Profile)
 	case e.opts.Login == nil:
 		return orFallback, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
 	case e.opts.Login.Refused != nil:
