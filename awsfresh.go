@@ -79,7 +79,10 @@ type Options struct {
 	// command's: $AWSFRESH_CACHE_DIR, else awsfresh under the user's cache
 	// directory (~/.cache/awsfresh); with no home directory, or when the
 	// directory cannot be used, the Provider goes on without it (a Warning
-	// event says so) and tries it again on the next refresh.
+	// event says so) and tries it again on the next refresh. On Unix the
+	// directory must be the user's own: one others can write is made
+	// private (0700), one of another user is not used, and a record file
+	// another user owns or can write is ignored and rewritten.
 	CacheDir string
 
 	// LoginOutput receives the login command's stdout and stderr (which may

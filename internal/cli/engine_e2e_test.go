@@ -313,3 +313,25 @@ func TestStatusAllProfiles(t *testing.T) {
 	}
 	assertNoSecret(t, r, secret, id)
 }
+
+// TestRefreshForceWithoutLoginCommand: a forced refresh with no login
+// command configured has no cause to tell; its message still reads well
+// and says how to configure one.
+func TestRefreshForceWithoutLoginCommand(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	key, secret := s.staticProfile(t, "default", "us-east-1")
+	r := s.run("refresh", "--force")
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2:\n%s", r.code, r)
+	}
+	if strings.Contains(r.stderr, "%!") || strings.Contains(r.stderr, "<nil>") {
+		t.Errorf("a formatting mistake in the message:\n%s", r)
+	}
+	for _, want := range []string{`no login command configured for profile "default".`, "--command", "AWSFRESH_REFRESH_COMMAND", "awsAuthRefresh"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the message lacks %q:\n%s", want, r)
+		}
+	}
+	assertNoSecret(t, r, secret, key)
+}

@@ -58,6 +58,7 @@ awsCredentialExport object), env (shell export lines).`,
 			if err != nil {
 				return err
 			}
+			warnings := res.Warnings
 			if f == creds.FormatClaude && !res.Credentials.Temporary() {
 				// Claude Code refuses long-term keys: exchange them for
 				// temporary ones, cached under a source of their own.
@@ -68,8 +69,9 @@ awsCredentialExport object), env (shell export lines).`,
 				if res, err = eng.Credentials(ctx); err != nil {
 					return err
 				}
+				warnings = append(warnings, res.Warnings...)
 			}
-			for _, w := range res.Warnings {
+			for _, w := range warnings {
 				a.warnf("%s", w)
 			}
 			out, err := creds.Render(res.Credentials, f)

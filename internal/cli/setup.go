@@ -310,7 +310,13 @@ func setupTarget(r *resolve.Result, in resolve.Input, project bool) (string, err
 	if in.HomeDir != "" && sameDir(root, in.HomeDir) {
 		return "", errors.New("--project: the repository is your home directory, whose .claude/settings.json is the user's; use --user")
 	}
-	return filepath.Join(root, ".claude", "settings.json"), nil
+	path := filepath.Join(root, ".claude", "settings.json")
+	// The file is for the team and comes with the repository, links
+	// included: a link must not make setup write outside it.
+	if err := settings.CheckInProject(root, path); err != nil {
+		return "", fmt.Errorf("--project: %w; replace the link with a file of the repository's own, or use --user", err)
+	}
+	return path, nil
 }
 
 // repositoryRoot is the nearest directory at or above dir that holds .git.

@@ -261,6 +261,110 @@ func TestSetupClaudeProject(t *testing.T) {
 	}
 }
 
+// TestSetupClaudeProjectSymlinks: a repository's .claude folder or
+// settings file may be a symbolic link; --project writes through one that
+// stays inside the repository and refuses, writing nothing, one that leads
+// out of it (a committed link to a file of the user's).
+func TestSetupClaudeProjectSymlinks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// link makes the links in repo, given outside (a folder outside
+		// the repository holding victim.json).
+		link   func(t *testing.T, repo, outside string)
+		refuse bool
+	}{
+		{"file links outside", func(t *testing.T, repo, outside string) {
+			mkdir(t, filepath.Join(repo, ".claude"))
+			symlink(t, filepath.Join(outside, "victim.json"), filepath.Join(repo, ".claude", "settings.json"))
+		}, true},
+		{"file links outside, relative", func(t *testing.T, repo, outside string) {
+			mkdir(t, filepath.Join(repo, ".claude"))
+			rel, err := filepath.Rel(filepath.Join(repo, ".claude"), filepath.Join(outside, "victim.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			symlink(t, rel, filepath.Join(repo, ".claude", "settings.json"))
+		}, true},
+		{"dangling file link outside", func(t *testing.T, repo, outside string) {
+			mkdir(t, filepath.Join(repo, ".claude"))
+			symlink(t, filepath.Join(outside, "new.json"), filepath.Join(repo, ".claude", "settings.json"))
+		}, true},
+		{".claude links outside", func(t *testing.T, repo, outside string) {
+			symlink(t, outside, filepath.Join(repo, ".claude"))
+		}, true},
+		{"file links inside", func(t *testing.T, repo, outside string) {
+			mkdir(t, filepath.Join(repo, ".claude"))
+			mkdir(t, filepath.Join(repo, "config"))
+			if err := os.WriteFile(filepath.Join(repo, "config", "claude.json"), []byte("{}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			symlink(t, filepath.Join("..", "config", "claude.json"), filepath.Join(repo, ".claude", "settings.json"))
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSimSandbox(t, simaws.Options{})
+			s.staticProfile(t, "dev", "us-east-1")
+			mkdir(t, filepath.Join(s.dir, ".git"))
+			outside := filepath.Join(s.home, "outside")
+			mkdir(t, outside)
+			victim := filepath.Join(outside, "victim.json")
+			if err := os.WriteFile(victim, []byte("{}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tc.link(t, s.dir, outside)
+
+			for _, args := range [][]string{{"--dry-run"}, nil} {
+				r := s.run(append([]string{"setup", "claude", "--project", "--profile", "dev", "--region", "us-east-1", "--offline"}, args...)...)
+				if !tc.refuse {
+					if r.code != 0 {
+						t.Fatalf("setup %v through a link inside the repository:\n%s", args, r)
+					}
+					continue
+				}
+				if r.code != 2 || !strings.Contains(r.stderr, "outside") || !strings.Contains(r.stderr, "Nothing was changed") {
+					t.Errorf("setup %v: want exit 2 saying the link leads outside the repository:\n%s", args, r)
+				}
+			}
+			entries, err := os.ReadDir(outside)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || readFile(t, victim) != "{}\n" {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("the folder outside the repository was changed: %v, victim.json %q", names, readFile(t, victim))
+			}
+			if !tc.refuse {
+				got := readFile(t, filepath.Join(s.dir, "config", "claude.json"))
+				if !strings.Contains(got, "awsfresh refresh --profile dev") {
+					t.Errorf("the linked file inside the repository was not set up:\n%s", got)
+				}
+				if fi, err := os.Lstat(filepath.Join(s.dir, ".claude", "settings.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("the link inside the repository did not survive: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSetupClaudeErrors(t *testing.T) {
 	t.Parallel()
 	s := newSimSandbox(t, simaws.Options{})

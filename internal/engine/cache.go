@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,14 +122,26 @@ func (c cache) lockPath(profile string) string {
 }
 
 // load returns the record, or an empty one when the file is missing,
-// unreadable, corrupt or from another version: a cache is never trusted
-// more than a fresh retrieval.
+// unreadable, corrupt, from another version, or not the user's own
+// (errUntrustedCache): a cache is never trusted more than a fresh
+// retrieval. Neither is a directory that is not the user's own and
+// private (errUntrustedCacheDir).
 func (c cache) load(profile, sourceKey string) (record, error) {
 	empty := record{Version: cacheVersion, Profile: profile, SourceKey: sourceKey}
 	if c.dir == "" {
 		return empty, nil
 	}
-	data, err := os.ReadFile(c.path(profile, sourceKey, ".json"))
+	fi, err := os.Stat(c.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		return empty, err
+	}
+	if err := dirProblem(fi); err != nil {
+		return empty, err
+	}
+	data, err := readRecord(c.path(profile, sourceKey, ".json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return empty, nil
 	}
@@ -144,6 +159,84 @@ func (c cache) load(profile, sourceKey string) (record, error) {
 }
 
 var errCorruptCache = errors.New("cache file is corrupt; ignoring it")
+
+// The cache holds credentials the engine serves as the user's: a file or
+// directory someone else owns or can write may hold keys the user never
+// obtained (an attacker's, to see what the user's programs do with them).
+var (
+	errUntrustedCache    = errors.New("untrusted cache file")
+	errUntrustedCacheDir = errors.New("untrusted cache directory")
+)
+
+// maxRecordSize bounds a record read: a real one is under a kilobyte.
+const maxRecordSize = 1 << 20
+
+// readRecord reads a record file that is the user's own, a regular file
+// only they can write.
+func readRecord(path string) ([]byte, error) {
+	f, err := openRecord(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, errCorruptCache
+	case othersCanWrite(fi):
+		return nil, fmt.Errorf("%w %s: others can write it (mode %04o)", errUntrustedCache, path, fi.Mode().Perm())
+	}
+	if err := notOwn(fi); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", errUntrustedCache, path, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err == nil && len(data) > maxRecordSize {
+		return nil, errCorruptCache
+	}
+	return data, err
+}
+
+// dirProblem says why the cache directory fi must not be used: it is not
+// a directory, another user owns it, or others can write it (and so
+// replace its files).
+func dirProblem(fi fs.FileInfo) error {
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: not a directory", errUntrustedCacheDir)
+	}
+	if err := notOwn(fi); err != nil {
+		return fmt.Errorf("%w: %w", errUntrustedCacheDir, err)
+	}
+	if othersCanWrite(fi) {
+		return fmt.Errorf("%w: others can write it (mode %04o)", errUntrustedCacheDir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// prepare makes the directory ready for a locked call: created private
+// when missing; made private when it is the user's own but others can
+// write it (it is awsfresh's own directory: nothing else needs to write
+// there), saying so in note; refused when it belongs to another user.
+func (c cache) prepare() (note string, err error) {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(c.dir)
+	if err != nil {
+		return "", err
+	}
+	problem := dirProblem(fi)
+	if problem == nil || !fi.IsDir() || notOwn(fi) != nil {
+		return "", problem
+	}
+	// The user's own directory, that others can write.
+	if err := os.Chmod(c.dir, 0o700); err != nil {
+		return "", fmt.Errorf("%w; making it private: %w", problem, err)
+	}
+	return fmt.Sprintf("others could write the cache directory %s (mode %04o); made it private (0700)", c.dir, fi.Mode().Perm()), nil
+}
 
 // store replaces the record atomically: a reader, or a process killed in
 // the middle, sees either the old or the new complete file.

@@ -140,6 +140,33 @@ func credField(field string, v any) func(m map[string]any) {
 	return func(m map[string]any) { m["credentials"].(map[string]any)[field] = v }
 }
 
+// warm is an engine whose cache holds one record: the source's first
+// credentials, expiring in an hour.
+type warm struct {
+	e    *engine.Engine
+	src  *fakeSource
+	clk  *fakeClock
+	dir  string // the cache directory
+	file string // the record
+	data []byte // its content
+}
+
+func warmCache(t *testing.T) warm {
+	t.Helper()
+	w := warm{clk: newClock(), dir: filepath.Join(t.TempDir(), "cache")}
+	w.src = &fakeSource{fn: func(n int) (creds.Credentials, error) { return tempCreds(n, w.clk.Now().Add(time.Hour)), nil }}
+	w.e, _ = newEngine(t, engine.Options{Source: w.src, CacheDir: w.dir, Now: w.clk.Now})
+	if _, err := w.e.Credentials(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w.file = cacheFile(t, w.dir)
+	var err error
+	if w.data, err = os.ReadFile(w.file); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func TestCacheCorruptFileIgnoredAndRewritten(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -161,19 +188,9 @@ func TestCacheCorruptFileIgnoredAndRewritten(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clk := newClock()
-			dir := filepath.Join(t.TempDir(), "cache")
-			src := &fakeSource{fn: func(n int) (creds.Credentials, error) { return tempCreds(n, clk.Now().Add(time.Hour)), nil }}
-			e, _ := newEngine(t, engine.Options{Source: src, CacheDir: dir, Now: clk.Now})
-			if _, err := e.Credentials(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			file := cacheFile(t, dir)
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(file, tt.mutate(t, data), 0o600); err != nil {
+			w := warmCache(t)
+			e, src, clk, dir, file := w.e, w.src, w.clk, w.dir, w.file
+			if err := os.WriteFile(file, tt.mutate(t, w.data), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			if c, ok := e.Cached(); ok {
@@ -191,7 +208,7 @@ func TestCacheCorruptFileIgnoredAndRewritten(t *testing.T) {
 			wantCreds(t, res.Credentials, tempCreds(2, clk.Now().Add(time.Hour)))
 
 			// The file was rewritten, valid, with the new credentials.
-			data, err = os.ReadFile(cacheFile(t, dir))
+			data, err := os.ReadFile(cacheFile(t, dir))
 			if err != nil {
 				t.Fatal(err)
 			}

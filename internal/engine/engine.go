@@ -279,8 +279,13 @@ func (e *Engine) decideLogin(rec record, now time.Time, req request, cause error
 	switch {
 	case !req.login:
 		return orFallback, cause
+	case e.opts.Nested && cause == nil: // a forced refresh
+		return failOnly, ErrNested
 	case e.opts.Nested:
+		// The cause is told, not wrapped: the error is the refusal.
 		return failOnly, fmt.Errorf("%w (%v)", ErrNested, cause)
+	case e.opts.Login == nil && cause == nil: // a forced refresh
+		return orFallback, fmt.Errorf("%w for profile %q", ErrNoLoginCommand, e.opts.Profile)
 	case e.opts.Login == nil:
 		return orFallback, fmt.Errorf("%w for profile %q: %w", ErrNoLoginCommand, e.opts.Profile, cause)
 	case e.opts.Login.Refused != nil:
@@ -358,8 +363,11 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 		})
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, e.lockWait())
-	unlock, err := c.cache.lock(lockCtx, e.opts.Profile)
+	unlock, note, err := c.cache.lock(lockCtx, e.opts.Profile)
 	cancel()
+	if note != "" {
+		c.warn(note, nil)
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return Result{}, &WaitError{Profile: e.opts.Profile, Err: ctx.Err()}
@@ -372,8 +380,13 @@ func (e *Engine) getLocked(ctx context.Context, req request) (Result, error) {
 	defer unlock()
 
 	c.rec, err = c.cache.load(e.opts.Profile, e.opts.Source.Key())
-	if errors.Is(err, errCorruptCache) {
+	switch {
+	case errors.Is(err, errCorruptCache):
 		c.warn("the cache file for profile "+e.opts.Profile+" was corrupt; it will be rewritten", nil)
+	case errors.Is(err, errUntrustedCache):
+		c.warn(fmt.Sprintf("ignoring the cache file for profile %q (%v); it will be rewritten", e.opts.Profile, err), err)
+	case errors.Is(err, errUntrustedCacheDir):
+		c.withoutCache("use", err) // changed since the lock was taken
 	}
 	now := e.opts.Now()
 	// Another caller may have refreshed while we waited for the lock.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -11,21 +10,22 @@ import (
 // lock takes the profile's cross-process lock, waiting until ctx is
 // done. flock(2) locks belong to open file descriptions, so two goroutines
 // of one process exclude each other as two processes do. The lock is
-// released by the kernel if the process dies.
-func (c cache) lock(ctx context.Context, profile string) (unlock func(), err error) {
+// released by the kernel if the process dies. The directory is made
+// ready first (see prepare); note says what was changed about it.
+func (c cache) lock(ctx context.Context, profile string) (unlock func(), note string, err error) {
 	if c.dir == "" {
-		return func() {}, nil
+		return func() {}, "", nil
 	}
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return nil, err
+	if note, err = c.prepare(); err != nil {
+		return nil, "", err
 	}
 	l := flock.New(c.lockPath(profile))
 	ok, err := l.TryLockContext(ctx, 25*time.Millisecond)
 	if err != nil {
-		return nil, err
+		return nil, note, err
 	}
 	if !ok {
-		return nil, ctx.Err()
+		return nil, note, ctx.Err()
 	}
-	return func() { _ = l.Unlock() }, nil
+	return func() { _ = l.Unlock() }, note, nil
 }

@@ -3,9 +3,11 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -400,6 +402,7 @@ func TestNestedNeverRunsLogin(t *testing.T) {
 		if !errors.Is(err, engine.ErrNested) {
 			t.Errorf("%s: err = %v, want ErrNested", name, err)
 		}
+		assertWellFormed(t, name, err)
 	}
 	if n := loginRuns(t, log); n != 0 {
 		t.Errorf("nested engine ran the login %d times", n)
@@ -416,11 +419,21 @@ func TestNoLoginCommand(t *testing.T) {
 		if !errors.Is(err, engine.ErrNoLoginCommand) {
 			t.Errorf("Refresh(%v) without a login command: err = %v, want ErrNoLoginCommand", force, err)
 		}
+		assertWellFormed(t, fmt.Sprintf("Refresh(%v)", force), err)
 	}
 	_, err := e.Credentials(t.Context())
 	var api smithy.APIError
 	if !errors.Is(err, engine.ErrNoLoginCommand) || !errors.As(err, &api) {
 		t.Errorf("Credentials: err = %v, want ErrNoLoginCommand wrapping the source's error", err)
+	}
+}
+
+// assertWellFormed fails when err's text shows a formatting mistake, such
+// as a nil error given to %w (a forced refresh has no cause).
+func assertWellFormed(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil && (strings.Contains(err.Error(), "%!") || strings.Contains(err.Error(), "<nil>")) {
+		t.Errorf("%s: malformed error text %q", what, err)
 	}
 }
 

@@ -393,3 +393,72 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (backup string, err e
 	}
 	return backup, nil
 }
+
+// ErrOutsideProject is why a project's settings file is not written: a
+// symbolic link (the .claude folder, or the file itself) leads out of the
+// project, so writing it would change a file the project does not own.
+var ErrOutsideProject = errors.New("a symbolic link leads outside the project")
+
+// CheckInProject returns an error matching [ErrOutsideProject] unless
+// path, with every symbolic link resolved (a dangling last one included:
+// it names where a write would land), stays inside root, itself resolved.
+// WriteFile follows links, which a user's own dotfiles may rely on; a
+// project's links come with the repository and are checked with this
+// first.
+func CheckInProject(root, path string) error {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	real, err := resolveLinks(path, 0)
+	if err != nil {
+		return fmt.Errorf("settings: resolving %s: %w", path, err)
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("settings: %s resolves to %s, outside %s: %w", path, real, realRoot, ErrOutsideProject)
+	}
+	return nil
+}
+
+// maxLinks bounds the links resolveLinks follows, as the kernel does.
+const maxLinks = 40
+
+// resolveLinks is filepath.EvalSymlinks for a path that may not exist
+// yet: the existing part is resolved, and a dangling link is followed to
+// where it points.
+func resolveLinks(path string, depth int) (string, error) {
+	if depth > maxLinks {
+		return "", errors.New("too many levels of symbolic links")
+	}
+	real, err := filepath.EvalSymlinks(path)
+	switch {
+	case err == nil:
+		return real, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", err
+	}
+	parent := filepath.Dir(path)
+	if parent == path {
+		return path, nil
+	}
+	realParent, err := resolveLinks(parent, depth+1)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(realParent, filepath.Base(path))
+	target, err := os.Readlink(p)
+	if err != nil {
+		return p, nil // not there yet: a write creates it here
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(realParent, target)
+	}
+	return resolveLinks(target, depth+1)
+}
