@@ -256,7 +256,7 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
 	s.write(".aws/config", "[profile p]\nregion = us-east-1\n[profile dev]\nregion = us-east-1\n", 0o600)
-	s.write("work/.claude/settings.json", `{"env": {"AWS_PROFILE": "dev\u001b]0;owned\u0007\u001b[2J\u009b2J\u007f"}}`, 0o644)
+	project := s.write("work/.claude/settings.json", `{"env": {"AWS_PROFILE": "dev\u001b]0;owned\u0007\u001b[2J\u009b2J\u007f"}}`, 0o644)
 	clean := func(t *testing.T, what, out string) {
 		t.Helper()
 		for _, r := range out {
@@ -273,6 +273,14 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 		if !strings.Contains(r.stdout+r.stderr, `dev\x1b]0;owned\x07\x1b[2J`) && !strings.Contains(r.stdout, `dev\u001b]0;owned\u0007\u001b[2J\u009b2J\u007f`) {
 			t.Errorf("%v does not show the escaped profile name:\n%s", args, r)
 		}
+	}
+
+	// Such a value needs trust before anything runs with it; trust shows
+	// it escaped.
+	tr := s.run("trust", project)
+	clean(t, "trust stdout", tr.stdout)
+	if tr.code != 0 || !strings.Contains(tr.stdout, `dev\x1b]0;owned\x07`) {
+		t.Errorf("trust does not show the escaped value:\n%s", tr)
 	}
 
 	// A failing login: its live output passes as it is, but the Error
