@@ -388,8 +388,16 @@ func TestSetupClaudeErrors(t *testing.T) {
 		t.Fatal("a failed setup wrote the settings")
 	}
 
-	// awsfresh not on PATH: the user's settings name it by its full path,
-	// which Claude Code and awsfresh both recognise as awsfresh.
+	// awsfresh not on PATH (one installed on this machine, as CI's set-up
+	// does, is taken off it): the user's settings name it by its full
+	// path, which Claude Code and awsfresh both recognise as awsfresh.
+	var dirs []string
+	for _, d := range filepath.SplitList(s.env["PATH"]) {
+		if _, err := os.Stat(filepath.Join(d, "awsfresh")); err != nil {
+			dirs = append(dirs, d)
+		}
+	}
+	s.env["PATH"] = strings.Join(dirs, string(filepath.ListSeparator))
 	r = s.run("setup", "claude", "--profile", "dev", "--region", "us-east-1", "--offline")
 	if r.code != 0 || !strings.Contains(r.stdout, "awsfresh is not on PATH") {
 		t.Fatalf("setup:\n%s", r)
