@@ -75,7 +75,7 @@ func TestUnknownProfile(t *testing.T) {
 		t.Parallel()
 		s := newSandbox(t)
 		twoProfiles(s)
-		for _, args := range [][]string{{"export"}, {"refresh"}, {"status"}, {"status", "--line"}, {"exec", "--", "true"}} {
+		for _, args := range [][]string{{"export"}, {"refresh"}, {"status"}, {"exec", "--", "true"}} { // status --line: TestStatusLineOnAMistypedProfile
 			r := s.run(append([]string{args[0], "--profile", "dve"}, args[1:]...)...)
 			lines := stderrLines(r)
 			if r.code != 2 || len(lines) < 2 || lines[0] != notIn || lines[1] != `Did you mean "dev"?` {
@@ -462,5 +462,19 @@ func TestStatusLineLongTermKeys(t *testing.T) {
 	s.staticProfile(t, "keys", "us-east-1")
 	if r := s.run("status", "--line", "--profile", "keys"); r.code != 0 || strings.TrimSpace(r.stdout) != "aws keys ok" {
 		t.Errorf("status --line before any export: want \"aws keys ok\":\n%s", r)
+	}
+}
+
+// TestStatusLineOnAMistypedProfile: a shell prompt runs status --line
+// before every command; a mistyped profile is one short line on stdout
+// and one on stderr, not a paragraph.
+func TestStatusLineOnAMistypedProfile(t *testing.T) {
+	t.Parallel()
+	s := newSimSandbox(t, simaws.Options{})
+	s.staticProfile(t, "dev", "us-east-1")
+	s.env["AWS_PROFILE"] = "dve"
+	r := s.run("status", "--line")
+	if r.code != 2 || r.stdout != "aws dve not found\n" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, `profile "dve" is not in`) {
+		t.Errorf("want exit 2, one line on stdout and one on stderr:\n%s", r)
 	}
 }

@@ -52,7 +52,7 @@ func (r *resolved) profileExit(err error) error {
 	if errors.As(err, &nf) && r.ProfileFrom != "--profile" {
 		lines = append(lines[:1], append([]string{"The profile name comes from " + r.ProfileFrom + "."}, lines[1:]...)...)
 	}
-	return &exitError{code: exitUsage, lines: lines}
+	return &exitError{code: exitUsage, lines: lines, cause: err}
 }
 
 // profileLines words the profile's errors that only the user can fix;

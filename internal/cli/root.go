@@ -209,7 +209,10 @@ func (e usageError) Unwrap() error { return e.err }
 type exitError struct {
 	code  int
 	lines []string
+	cause error // what the lines word, when a caller may need to tell
 }
+
+func (e *exitError) Unwrap() error { return e.cause }
 
 func (e *exitError) Error() string {
 	if len(e.lines) == 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -118,6 +119,9 @@ prints a secret. --line prints one short line for a shell prompt or Claude Code'
 				return usageError{fmt.Errorf("--json and --line cannot be used together")}
 			}
 			reps, err := a.statusReports(cmd.Context(), all)
+			if err != nil && asLine {
+				return a.statusLineError(err)
+			}
 			if err != nil {
 				return err
 			}
@@ -263,6 +267,30 @@ func (a *app) buildStatus(r *resolved) (statusReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// statusLineError is an error as --line shows it: a shell prompt runs it
+// before every command, so one short line on stdout ("aws dve not
+// found") and the error's first line on stderr, not a paragraph.
+func (a *app) statusLineError(err error) error {
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		ee = a.describe(err)
+	}
+	line := "aws error"
+	var nf *source.NotFoundError
+	var conf *source.ConfigError
+	switch {
+	case errors.As(err, &nf):
+		line = "aws " + nf.Profile + " not found"
+	case errors.As(err, &conf):
+		line = "aws " + conf.Profile + " config error"
+	}
+	fmt.Fprintln(a.io.Stdout, termtext.Escape(line))
+	if len(ee.lines) > 0 {
+		fmt.Fprintln(a.io.Stderr, termtext.Escape(ee.lines[0]))
+	}
+	return &exitError{code: ee.code}
 }
 
 // refusal says why awsfresh would refuse to run c, or "".
