@@ -37,10 +37,10 @@
 // Claude Code's settings files, refusing a command from a project's own
 // settings until the user trusted it.
 //
-// The last good credentials, the login cooldown and the one-refresh-at-a-
-// time lock are shared through a disk cache (see [Options.CacheDir]) with
-// every other Provider and awsfresh process of the same user, so several
-// programs do not each run the login command.
+// The last good credentials, the login cooldown and the lock that keeps
+// refreshes one at a time are shared through a disk cache (see
+// [Options.CacheDir]) with every other Provider and awsfresh process of the
+// same user, so several programs do not each run the login command.
 //
 // This package owns the public API over package engine: the
 // credentials provider, the SDK middleware, settings-driven construction,
