@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/termtext"
 	"github.com/awsfresh/awsfresh/internal/wording"
 )
@@ -133,6 +134,14 @@ func (a *app) timeoutOptions(t wording.Text) []string {
 		return []string{
 			"To see what the export command does, run it by hand: " + t.Command,
 			"If it is just slow, allow it more time with " + longer + " (or AWSFRESH_TIMEOUT).",
+		}
+	}
+	if t.Profile != "" && t.Command == resolve.SignInCommand(t.Profile) {
+		// awsfresh's own sign-in: nobody approved the code in time. It
+		// needs no terminal; another device or more time does.
+		return []string{
+			"Nobody approved the sign-in in time. Sign in again and approve it in a browser on any device: " + t.Command + " --device-code",
+			"If you need longer to approve it, allow more time: " + t.Command + " " + longer,
 		}
 	}
 	return []string{

@@ -265,6 +265,10 @@ func TestLoginNeverApproved(t *testing.T) {
 		if !strings.Contains(r.stderr, "Please check your AWS credentials and try again.") {
 			t.Errorf("the SPEC's second line is missing:\n%s", r)
 		}
+		if !strings.Contains(r.stderr, "Nobody approved the sign-in in time. Sign in again and approve it in a browser on any device: awsfresh login --profile "+ssoProfile+" --device-code") ||
+			strings.Contains(r.stderr, "--interactive") {
+			t.Errorf("want the sign-in's own advice, not a login command's:\n%s", r)
+		}
 		if _, err := os.Stat(w.tokenFile()); err == nil {
 			t.Error("a token cache was written")
 		}
