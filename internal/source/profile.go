@@ -80,11 +80,7 @@ func LoadProfile(ctx context.Context, name string, opts ...func(*config.LoadOpti
 		p.Problem = checkSSO(name, cur, configFiles[0])
 		break
 	}
-	if p.SSO.Name != "" {
-		if p.SSO.Scopes, err = ssologin.RegistrationScopes(configFiles, p.SSO.Name); err != nil {
-			return p, fmt.Errorf("profile %q: %w", name, err)
-		}
-	}
+	p.SSO.ConfigFiles = configFiles // sso_registration_scopes: read by a sign-in
 	p.SSOCacheKey, p.SSOStartURL = p.SSO.CacheKey(), p.SSO.StartURL
 	return p, nil
 }

@@ -96,6 +96,10 @@ func Login(ctx context.Context, o Options) (Result, error) {
 	if err := o.Session.Check(); err != nil {
 		return Result{}, err
 	}
+	var err error
+	if o.Session, err = o.Session.withScopes(); err != nil {
+		return Result{}, err
+	}
 	if o.Output == nil {
 		o.Output = io.Discard
 	}

@@ -23,8 +23,26 @@ type Session struct {
 	StartURL string
 	Region   string // sso_region
 	// Scopes are the sso-session's sso_registration_scopes; nil when none
-	// are configured.
+	// are configured, or not read yet.
 	Scopes []string
+	// ConfigFiles, when set, are the shared config files Scopes are read
+	// from when a sign-in needs them, not before: the warm path of every
+	// call loads the profile, and only a sign-in registers a client.
+	ConfigFiles []string
+}
+
+// withScopes returns s with its Scopes read from ConfigFiles, if they were
+// not given.
+func (s Session) withScopes() (Session, error) {
+	if s.Name == "" || s.Scopes != nil || len(s.ConfigFiles) == 0 {
+		return s, nil
+	}
+	scopes, err := RegistrationScopes(s.ConfigFiles, s.Name)
+	if err != nil {
+		return s, fmt.Errorf("sso_registration_scopes of [sso-session %s]: %w", s.Name, err)
+	}
+	s.Scopes = scopes
+	return s, nil
 }
 
 // Legacy reports whether the session is configured in the profile itself
