@@ -114,10 +114,7 @@ func (a *app) setupClaude(ctx context.Context, o setupClaudeOptions) error {
 	profile := r.ProfileInfo
 	if !profile.Exists {
 		e := source.ProfileNotFound(profile.Name, r.SDKOptions...)
-		msg := e.Error()
-		if e.Suggestion != "" {
-			msg += fmt.Sprintf("; did you mean %q?", e.Suggestion)
-		}
+		msg := e.WithSuggestion()
 		return configError(msg, "Nothing was changed. Create the profile first (aws configure sso --profile "+creds.ShellQuote(profile.Name)+"), or name another with --profile.")
 	}
 

@@ -215,7 +215,7 @@ func (d *doctor) resolve(ctx context.Context) error {
 			d.settingsErr = broken[0].Err
 		}
 		return nil
-	case isSettingsError(err):
+	case settings.IsSettingsError(err):
 		d.settingsErr = err
 	default:
 		d.profileErr = err
@@ -235,15 +235,6 @@ func (d *doctor) resolve(ctx context.Context) error {
 	return nil
 }
 
-func isSettingsError(err error) bool {
-	var (
-		fe *settings.FileError
-		se *settings.SyntaxError
-		te *settings.TypeError
-		ke *settings.KeyError
-	)
-	return errors.As(err, &fe) || errors.As(err, &se) || errors.As(err, &te) || errors.As(err, &ke)
-}
 
 // ResolveForClaude resolves as [resolve.Resolve] does, except that when
 // nothing names a profile (no --profile, AWS_PROFILE or env.AWS_PROFILE),

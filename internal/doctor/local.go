@@ -53,10 +53,7 @@ func (d *doctor) checkProfile() {
 			"for a login that awsfresh can renew, set up a named profile (aws configure sso --profile NAME) and pass --profile NAME")
 	case !p.Exists:
 		e := source.ProfileNotFound(p.Name, d.sdkOptions()...)
-		msg := e.Error()
-		if e.Suggestion != "" {
-			msg += fmt.Sprintf("; did you mean %q?", e.Suggestion)
-		}
+		msg := e.WithSuggestion()
 		fix := "create it: aws configure sso --profile " + q + " (IAM Identity Center), or aws configure --profile " + q + " (access keys)"
 		if e.Suggestion != "" {
 			fix = "awsfresh doctor --profile " + creds.ShellQuote(e.Suggestion) + ", or " + fix
@@ -395,7 +392,7 @@ func (d *doctor) checkTrust() {
 				seen[ue.Path] = true
 				files = append(files, creds.ShellQuote(ue.Path))
 			}
-		case isSettingsError(err) && !errors.As(err, new(*settings.TrustStoreError)):
+		case settings.IsSettingsError(err) && !errors.As(err, new(*settings.TrustStoreError)):
 			// A settings file that cannot be read: claude.settings says so.
 		case err != nil:
 			d.set(IDClaudeTrust, Warning, "the trust store cannot be read: "+redact(err), "fix or remove the file it names")

@@ -171,6 +171,15 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("profile %q is not in %s (%s)", e.Profile, strings.Join(files, " or "), known)
 }
 
+// WithSuggestion is the error and, when there is one, the likeliest
+// profile meant, on one line.
+func (e *NotFoundError) WithSuggestion() string {
+	if e.Suggestion == "" {
+		return e.Error()
+	}
+	return fmt.Sprintf("%s; did you mean %q?", e.Error(), e.Suggestion)
+}
+
 // ProfileNotFound describes profile name, which the files opts select do
 // not define, with the profiles they do and the likeliest one meant.
 func ProfileNotFound(name string, opts ...func(*config.LoadOptions) error) *NotFoundError {
