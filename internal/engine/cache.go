@@ -15,6 +15,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/atomicfile"
 	"github.com/awsfresh/awsfresh/internal/creds"
+	"github.com/awsfresh/awsfresh/internal/ownfile"
 )
 
 // cacheVersion changes when the file layout does; other versions are
@@ -186,10 +187,10 @@ func readRecord(path string) ([]byte, error) {
 	switch {
 	case !fi.Mode().IsRegular():
 		return nil, errCorruptCache
-	case othersCanWrite(fi):
+	case ownfile.OthersCanWrite(fi, false) != nil:
 		return nil, fmt.Errorf("%w %s: others can write it (mode %04o)", errUntrustedCache, path, fi.Mode().Perm())
 	}
-	if err := notOwn(fi); err != nil {
+	if err := ownfile.NotOwn(fi, false); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", errUntrustedCache, path, err)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
@@ -206,10 +207,10 @@ func dirProblem(fi fs.FileInfo) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: not a directory", errUntrustedCacheDir)
 	}
-	if err := notOwn(fi); err != nil {
+	if err := ownfile.NotOwn(fi, false); err != nil {
 		return fmt.Errorf("%w: %w", errUntrustedCacheDir, err)
 	}
-	if othersCanWrite(fi) {
+	if ownfile.OthersCanWrite(fi, false) != nil {
 		return fmt.Errorf("%w: others can write it (mode %04o)", errUntrustedCacheDir, fi.Mode().Perm())
 	}
 	return nil
@@ -228,7 +229,7 @@ func (c cache) prepare() (note string, err error) {
 		return "", err
 	}
 	problem := dirProblem(fi)
-	if problem == nil || !fi.IsDir() || notOwn(fi) != nil {
+	if problem == nil || !fi.IsDir() || ownfile.NotOwn(fi, false) != nil {
 		return "", problem
 	}
 	// The user's own directory, that others can write.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/awsfresh/awsfresh/internal/ownfile"
 )
 
 // MaxFileSize is the largest settings file awsfresh reads. Claude Code's
@@ -79,6 +81,16 @@ func (e *IgnoredError) Error() string {
 }
 
 func (e *IgnoredError) Unwrap() error { return e.Err }
+
+// checkOwner accepts a project's .claude folder or settings file only when
+// it belongs to the user (or root) and nobody else can write it; a group
+// may, when it is the user's private one (umask 002 systems).
+func checkOwner(fi fs.FileInfo) error {
+	if err := ownfile.NotOwn(fi, true); err != nil {
+		return err
+	}
+	return ownfile.OthersCanWrite(fi, true)
+}
 
 // checkDir checks a project's .claude folder (see checkOwner).
 func checkDir(path string) error {
