@@ -235,7 +235,6 @@ func (d *doctor) resolve(ctx context.Context) error {
 	return nil
 }
 
-
 // ResolveForClaude resolves as [resolve.Resolve] does, except that when
 // nothing names a profile (no --profile, AWS_PROFILE or env.AWS_PROFILE),
 // the profile is the one Claude Code's awsfresh commands use, if they name
