@@ -20,6 +20,7 @@ import (
 	"github.com/awsfresh/awsfresh/internal/engine"
 	"github.com/awsfresh/awsfresh/internal/resolve"
 	"github.com/awsfresh/awsfresh/internal/simaws"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 const (
@@ -161,24 +162,9 @@ func newSimProviderWith(t *testing.T, c providerConfig) (*Provider, *events) {
 
 // clock is a settable clock, shared by a Provider, its engine and the
 // simulated AWS.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testtools.Clock
 
-func newClock(at time.Time) *clock { return &clock{t: at} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock(at time.Time) *clock { return testtools.NewClock(at) }
 
 // bedrockClient returns a Bedrock Runtime client wired to p by p.Config.
 func bedrockClient(t *testing.T, p *Provider, optFns ...func(*bedrockruntime.Options)) *bedrockruntime.Client {

@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/credserver"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 // Values that must never show up outside a 200 response.
@@ -35,24 +35,9 @@ func otherCreds(n int, exp time.Time) creds.Credentials {
 }
 
 // clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testtools.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testtools.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // fakeProvider counts calls and answers with fn.
 type fakeProvider struct {

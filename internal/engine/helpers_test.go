@@ -16,6 +16,7 @@ import (
 
 	"github.com/awsfresh/awsfresh/internal/creds"
 	"github.com/awsfresh/awsfresh/internal/engine"
+	"github.com/awsfresh/awsfresh/internal/testtools"
 )
 
 // Every secret the fake credentials carry contains one of these markers,
@@ -71,27 +72,10 @@ func assertResultClean(t testing.TB, res engine.Result, err error, extra ...stri
 	}
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is a settable clock for Options.Now.
+type fakeClock = testtools.Clock
 
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeClock { return testtools.NewClock(time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)) }
 
 // fakeSource is a scripted source.Source: fn gets the 1-based number of the
 // call.

@@ -165,3 +165,29 @@ func packageName() string {
 	}
 	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
 }
+
+// Clock is a settable clock for tests: its Now stands in for time.Now
+// (an Options.Now, a simulated AWS's clock), and Advance moves it, so that
+// tests order events by moving time instead of sleeping.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock that reads at.
+func NewClock(at time.Time) *Clock { return &Clock{t: at} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock by d and returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
