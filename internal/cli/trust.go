@@ -86,7 +86,7 @@ func printTrusted(w io.Writer, tr *settings.Trusted) {
 			trusted = append(trusted, "run the login command (awsAuthRefresh): "+termtext.Escape(fs.AuthRefresh))
 		case key == settings.KeyCredentialExport:
 			trusted = append(trusted, "run the export command (awsCredentialExport): "+termtext.Escape(fs.CredentialExport))
-		case isEnv && settings.EnvAllowedUntrusted(name) && settings.EnvValueAllowedUntrusted(name, fs.Env[name]):
+		case isEnv && settings.EnvValueAllowedUntrusted(name, fs.Env[name]):
 			allowed = append(allowed, termtext.Escape(name+"="+fs.Env[name]))
 		case isEnv:
 			trusted = append(trusted, "set "+termtext.Escape(name+"="+fs.Env[name])+" for the commands awsfresh runs and the program of 'awsfresh exec'")

@@ -72,13 +72,17 @@ func asciiUpper(name string) (string, bool) {
 	return string(b), true
 }
 
-// EnvValueAllowedUntrusted reports whether a project's settings may give
-// the allowed name this value without the user's trust. Regions must be
-// region names — a region is part of every endpoint's host name, so
-// "x@host:port/" would send requests elsewhere — and every other value is
-// a plain word (model ids, profile names, numbers, switches), which a
-// message may quote and a shell may run without surprises.
+// EnvValueAllowedUntrusted reports whether a project's settings may set
+// name to value without the user's trust: an allowed name
+// ([EnvAllowedUntrusted]) with a plain value. Regions must be region names
+// — a region is part of every endpoint's host name, so "x@host:port/"
+// would send requests elsewhere — and every other value is a plain word
+// (model ids, profile names, numbers, switches), which a message may quote
+// and a shell may run without surprises.
 func EnvValueAllowedUntrusted(name, value string) bool {
+	if !EnvAllowedUntrusted(name) {
+		return false
+	}
 	upper, _ := asciiUpper(name)
 	if strings.HasSuffix(upper, "REGION") {
 		return ValidRegion(value)
@@ -131,7 +135,7 @@ func (v *Value) NeedsTrust() bool {
 		return false
 	}
 	if name, ok := strings.CutPrefix(v.Key, KeyEnv+"."); ok {
-		return !EnvAllowedUntrusted(name) || !EnvValueAllowedUntrusted(name, v.Value)
+		return !EnvValueAllowedUntrusted(name, v.Value)
 	}
 	return true
 }
