@@ -218,6 +218,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	// A new access token in the cache without a sign-in is a silent renewal.
 	lastToken, lastLogins := demoToken(tokenFile), logins.Load()
 	renew := &renewer{eng: eng, srv: srv, profile: profile, logf: func(format string, args ...any) { tl.say(format, args...) }, debugf: a.debugf,
+		loginHint: a.refreshLine(profile.Name, "--force"),
 		onRenewed: func(c creds.Credentials) {
 			if c.AccessKeyID != last {
 				last = c.AccessKeyID

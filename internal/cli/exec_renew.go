@@ -108,7 +108,7 @@ type renewer struct {
 	profile source.Profile
 	logf    func(format string, args ...any)
 	debugf  func(format string, args ...any)
-	// loginHint is the command the user runs to log in now.
+	// loginHint is the command the user runs to log in now (refreshLine).
 	loginHint string
 	warnings  *warnings
 	now       func() time.Time
@@ -160,14 +160,6 @@ func (r *renewer) sleepUntil(ctx context.Context, at time.Time, ok bool) (creds.
 	case <-due:
 		return creds.Credentials{}, byTimer
 	}
-}
-
-// hint is the command to log in now.
-func (r *renewer) hint() string {
-	if r.loginHint != "" {
-		return r.loginHint
-	}
-	return "awsfresh refresh --profile " + creds.ShellQuote(r.profile.Name) + " --force"
 }
 
 // run renews in the background until ctx ends, starting from first, and
@@ -222,7 +214,7 @@ func (r *renewer) run(ctx context.Context, first creds.Credentials) {
 					left = "in " + wording.Duration(sched.fresh.Expires.Sub(now))
 				}
 				r.logf("warning: the AWS login for profile %q has ended and cannot be renewed silently; the current credentials expire %s, then the login command runs (log in now to avoid waiting: %s)",
-					r.profile.Name, left, r.hint())
+					r.profile.Name, left, r.loginHint)
 			}
 		}
 		// A session without a refresh token ends when its token does.
@@ -230,7 +222,7 @@ func (r *renewer) run(ctx context.Context, first creds.Credentials) {
 			if s, err := source.LoadSSOSession(r.profile); err == nil && !s.Refreshable {
 				if left := s.ExpiresAt.Sub(r.now()); left > 0 && left <= ssoWarnAhead {
 					warnedEnding = true
-					r.logf("warning: the SSO session for profile %q ends in %s; log in again before then (%s) to avoid an interruption", r.profile.Name, wording.Duration(left), r.hint())
+					r.logf("warning: the SSO session for profile %q ends in %s; log in again before then (%s) to avoid an interruption", r.profile.Name, wording.Duration(left), r.loginHint)
 				}
 			}
 		}
