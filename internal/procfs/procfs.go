@@ -11,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"time"
 )
 
 // Stat is what awsfresh reads from /proc/PID/stat.
@@ -117,7 +118,7 @@ func WithEnv(entry string) ([]int, error) {
 	want := []byte(entry)
 	var out []int
 	for _, pid := range all {
-		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		data, err := readEnviron(pid)
 		if err != nil || !hasEntry(data, want) {
 			continue
 		}
@@ -126,6 +127,25 @@ func WithEnv(entry string) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// readEnviron reads a process's environment. A process in the middle of
+// execve shows an empty one for a moment (its new memory map has no
+// environment yet), which would hide a marked process that is exec'ing
+// from a sweep: an empty environment of a process that is not a kernel
+// thread is read again, a few times, a millisecond apart.
+func readEnviron(pid int) ([]byte, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/environ"
+	for try := 0; ; try++ {
+		data, err := os.ReadFile(path)
+		if err != nil || len(data) > 0 || try == 5 {
+			return data, err
+		}
+		if s, err := ReadStat(pid); err != nil || s.PPID == 2 || pid == 2 || s.Dead() {
+			return data, nil // a kernel thread, or gone: nothing to wait for
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // hasEntry reports whether the NUL-separated list env holds entry.
